@@ -1,0 +1,42 @@
+// The public entry point: pid in, classified snapshot out. The command line,
+// `stray run`, `stray watch` and the GoogleTest integration all go through
+// this one path.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "stray/error.hpp"
+#include "stray/model.hpp"
+
+namespace stray {
+
+struct InspectOptions {
+  std::size_t stack_cap = 1024 * 1024;    // bytes copied per thread stack
+  std::size_t max_frames = 256;           // frames unwound per thread
+  int stop_timeout_ms = 500;              // wait for one thread's stop
+  std::vector<int> tids;                  // when non-empty, report only these
+};
+
+// Keeps unwind tables and symbol data cached between snapshots, so the
+// second snapshot of a process costs much less than the first. Not
+// thread-safe: use one Inspector per thread.
+class Inspector {
+ public:
+  Inspector();
+  ~Inspector();
+  Inspector(const Inspector&) = delete;
+  Inspector& operator=(const Inspector&) = delete;
+
+  // Freezes `pid`, captures, resumes, then unwinds, symbolizes and
+  // classifies. Throws stray::Error when the process cannot be inspected at
+  // all; a thread that could be inspected only in part carries Thread::error.
+  Snapshot inspect(int pid, const InspectOptions& options = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stray

@@ -1,0 +1,47 @@
+// Decides what each thread is parked in, from its syscall, its /proc state
+// and its top frames, and finds the object it waits on and its start
+// routine. Reads /proc/PID/fd and /proc/PID/net after the target runs again;
+// it never stops the target.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "stray/model.hpp"
+
+namespace stray {
+
+// Per-snapshot facts shared by all threads of one process, loaded lazily.
+class ClassifyContext {
+ public:
+  explicit ClassifyContext(int pid);
+  ~ClassifyContext();
+  int pid() const { return pid_; }
+
+  // Socket details for a socket inode, from /proc/PID/net/{tcp,tcp6,udp,udp6,unix}.
+  struct Socket {
+    std::string protocol;
+    std::string local;
+    std::string peer;
+  };
+  const Socket* find_socket(std::uint64_t inode);
+
+ private:
+  int pid_;
+  bool sockets_loaded_ = false;
+  std::map<std::uint64_t, Socket> sockets_;
+};
+
+// Fills thread.thread_class, thread.syscall, thread.wait, thread.start_routine
+// and thread.top_frame. Expects thread.frames to be symbolized already.
+void classify(Thread& thread, const RawThread& raw, ClassifyContext& context);
+
+// Name of an x86_64 syscall number ("futex"), or "syscall_N" when unknown.
+std::string syscall_name(long number);
+
+// True when a frame belongs to the C or C++ runtime (libc, libstdc++,
+// libgcc, the dynamic loader, the vDSO, std::thread's trampolines).
+bool is_runtime_frame(const Frame& frame);
+
+}  // namespace stray

@@ -1,0 +1,70 @@
+// Stops every thread of a process with PTRACE_SEIZE + PTRACE_INTERRUPT and
+// guarantees that each one is detached again. No PTRACE_ATTACH, no SIGSTOP.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "stray/model.hpp"
+
+namespace stray {
+
+struct FreezeOptions {
+  // How long to wait for one thread to report its stop. A thread in
+  // uninterruptible sleep (D) or a vfork parent may never report it; it is
+  // then left seized but unstopped and reported as StopKind::not_stopped.
+  std::chrono::milliseconds stop_timeout{500};
+};
+
+struct FrozenThread {
+  int tid = 0;
+  std::string name;
+  char state = '?';  // /proc state read just before the seize
+  std::uint64_t start_time = 0;
+  StopKind stop = StopKind::not_stopped;
+  int pending_signal = 0;  // re-injected by PTRACE_DETACH
+};
+
+// Owner of a frozen process: every seized thread is detached by resume(),
+// which the destructor calls, so no return or exception path leaves the
+// target stopped. While a process is frozen, SIGINT, SIGTERM, SIGHUP and
+// SIGQUIT are blocked in the calling thread and become pending; resume()
+// restores the signal mask, so a Ctrl-C takes effect only after every thread
+// is detached. (If stray is killed outright, the kernel detaches seized
+// tracees itself.)
+class FrozenProcess {
+ public:
+  // Seizes and interrupts every thread of `pid`, re-listing /proc/PID/task
+  // until no new tid appears. Throws stray::Error when the process cannot be
+  // frozen at all (no such process, permission denied, already traced,
+  // kernel thread). Threads that exit during the freeze are dropped.
+  static FrozenProcess freeze(int pid, const FreezeOptions& options = {});
+
+  FrozenProcess(FrozenProcess&& other) noexcept;
+  FrozenProcess& operator=(FrozenProcess&&) = delete;
+  FrozenProcess(const FrozenProcess&) = delete;
+  FrozenProcess& operator=(const FrozenProcess&) = delete;
+  ~FrozenProcess();
+
+  int pid() const { return pid_; }
+  const std::vector<FrozenThread>& threads() const { return threads_; }
+  std::chrono::steady_clock::time_point started() const { return started_; }
+
+  // Detaches every seized thread, re-injecting pending signals. Idempotent.
+  // Returns the moment the last thread was released.
+  std::chrono::steady_clock::time_point resume();
+
+ private:
+  explicit FrozenProcess(int pid);
+
+  int pid_;
+  std::vector<FrozenThread> threads_;
+  std::chrono::steady_clock::time_point started_;
+  bool resumed_ = false;
+  bool signals_blocked_ = false;
+  std::uint64_t saved_mask_[16] = {};  // a sigset_t, without pulling <signal.h> into every user
+};
+
+}  // namespace stray

@@ -1,0 +1,55 @@
+// Read-only views of /proc/PID. Nothing here stops or changes the target.
+// Functions named read_* throw stray::Error when the process is gone or
+// unreadable; functions named try_read_* return std::nullopt instead, for
+// per-thread files whose thread may exit at any moment (an expected race).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "stray/model.hpp"
+
+namespace stray::proc {
+
+// Tids listed in /proc/PID/task, sorted ascending.
+std::vector<int> read_tids(int pid);
+
+struct TaskStat {
+  char state = '?';
+  std::uint64_t start_time = 0;  // field 22, clock ticks since boot
+  int ppid = 0;
+  unsigned flags = 0;            // field 9; PF_KTHREAD is 0x00200000
+};
+std::optional<TaskStat> try_read_task_stat(int pid, int tid);
+// Parses the text of a stat file. The comm field may contain spaces and
+// parentheses, so the fields after it are found from the last ')'.
+std::optional<TaskStat> parse_stat(std::string_view text);
+
+std::optional<std::string> try_read_task_comm(int pid, int tid);
+
+struct ProcessStatus {
+  std::string name;
+  int tracer_pid = 0;
+  unsigned uid = 0;  // real uid
+};
+ProcessStatus read_status(int pid);
+
+std::vector<Mapping> read_maps(int pid);
+std::vector<Mapping> parse_maps(std::string_view text);
+
+// readlink of /proc/PID/exe; empty for kernel threads and on failure.
+std::string read_exe(int pid);
+
+// readlink of /proc/PID/fd/FD; std::nullopt when the fd is closed.
+std::optional<std::string> try_read_fd_link(int pid, int fd);
+
+// The whole of a small /proc file; std::nullopt when it cannot be opened.
+std::optional<std::string> try_read_file(const std::string& path);
+
+// True when the process exists (a directory /proc/PID is present).
+bool process_exists(int pid);
+
+}  // namespace stray::proc

@@ -1,0 +1,46 @@
+// Unwinds captured stacks offline with libunwind. The address space that
+// libunwind sees is the RawSnapshot: registers from the capture, stack bytes
+// from the copied stack, code and unwind tables from the mapped ELF files
+// (through ModuleFiles), the [vdso] from its captured copy. The live process
+// is never read.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "stray/model.hpp"
+
+namespace stray {
+
+class ModuleFiles;
+
+struct UnwindOptions {
+  std::size_t max_frames = 256;
+};
+
+struct UnwoundStack {
+  std::vector<Frame> frames;  // innermost first; pc, sp and kind filled
+  UnwindEnd end = UnwindEnd::outermost;
+  std::string detail;         // a human-readable cause when end is not outermost
+};
+
+class Unwinder {
+ public:
+  explicit Unwinder(UnwindOptions options = {});
+  ~Unwinder();
+  Unwinder(const Unwinder&) = delete;
+  Unwinder& operator=(const Unwinder&) = delete;
+
+  // Unwinds every thread of `raw`, in the order of raw.threads. Per-module
+  // unwind tables stay cached in this object across calls, so a later
+  // snapshot of the same process is cheaper than the first.
+  std::vector<UnwoundStack> unwind(const RawSnapshot& raw, ModuleFiles& files);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stray
