@@ -11,6 +11,8 @@
 
 namespace stray {
 
+class SeizeFailures;
+
 struct FreezeOptions {
   // How long to wait for one thread to report its stop. A thread in
   // uninterruptible sleep (D) or a vfork parent may never report it; it is
@@ -58,10 +60,15 @@ class FrozenProcess {
 
  private:
   explicit FrozenProcess(int pid);
+  void seize_all();
+  bool seize_and_interrupt(int tid, SeizeFailures& failures);
+  void wait_for_stops(std::chrono::milliseconds timeout);
+  void detach(FrozenThread& thread);
 
   int pid_;
   std::vector<FrozenThread> threads_;
   std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point released_;
   bool resumed_ = false;
   bool signals_blocked_ = false;
   std::uint64_t saved_mask_[16] = {};  // a sigset_t, without pulling <signal.h> into every user

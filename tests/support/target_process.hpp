@@ -26,6 +26,8 @@ class TargetProcess {
   // Values printed before "ready", by key; a key printed twice keeps both.
   const std::multimap<std::string, std::string>& values() const { return values_; }
   std::string value(const std::string& key) const;  // first value, or ""
+  // The read end of the target's stdout, for output after "ready".
+  int stdout_fd() const { return stdout_fd_; }
   // Sends SIGKILL and reaps the child. Idempotent.
   void kill();
 

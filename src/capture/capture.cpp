@@ -1,0 +1,161 @@
+#include "capture/capture.hpp"
+
+#include <elf.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "proc/module_files.hpp"
+#include "proc/proc.hpp"
+#include "stray/error.hpp"
+
+namespace stray {
+
+namespace {
+
+// Bytes below the stack pointer that a leaf function may use without
+// moving it (the x86_64 System V red zone).
+constexpr std::uint64_t kRedZone = 128;
+
+const Mapping* find_mapping(const std::vector<Mapping>& mappings, RemoteAddress address) {
+  auto it = std::upper_bound(mappings.begin(), mappings.end(), address,
+                             [](RemoteAddress value, const Mapping& m) { return value < m.start; });
+  if (it == mappings.begin()) return nullptr;
+  --it;
+  return it->contains(address) ? &*it : nullptr;
+}
+
+// Copies [address, address + size) of the target. Returns the number of
+// bytes read, which is short when the range runs into unmapped memory.
+std::size_t read_remote(int pid, RemoteAddress address, std::uint8_t* out, std::size_t size) {
+  iovec local{out, size};
+  iovec remote{reinterpret_cast<void*>(address), size};
+  ssize_t n = ::process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  return n < 0 ? 0 : static_cast<std::size_t>(n);
+}
+
+bool read_registers(const FrozenThread& frozen, RawThread& thread) {
+  iovec buffer{&thread.registers, sizeof thread.registers};
+  if (::ptrace(PTRACE_GETREGSET, frozen.tid, reinterpret_cast<void*>(NT_PRSTATUS), &buffer) != 0) {
+    thread.error = std::string("PTRACE_GETREGSET failed: ") + std::strerror(errno);
+    spdlog::debug("tid {}: {}", frozen.tid, thread.error);
+    return false;
+  }
+  thread.registers_valid = true;
+  return true;
+}
+
+// Copies the live part of the thread's stack, from just below its stack
+// pointer to the end of the mapping that holds it, at most `cap` bytes.
+void copy_stack(int pid, const Mapping& mapping, std::size_t cap, RawThread& thread) {
+  RemoteAddress sp = thread.registers.rsp;
+  RemoteAddress begin = std::max(mapping.start, sp >= kRedZone ? sp - kRedZone : 0);
+  RemoteAddress end = mapping.end;
+  if (end - begin > cap) {
+    end = begin + cap;
+    thread.stack.truncated = true;
+  }
+  thread.stack.base = begin;
+  thread.stack.mapping_end = mapping.end;
+  thread.stack.bytes.resize(end - begin);
+  std::size_t copied = read_remote(pid, begin, thread.stack.bytes.data(), thread.stack.bytes.size());
+  if (copied < thread.stack.bytes.size()) {
+    thread.stack.bytes.resize(copied);
+    thread.stack.truncated = true;
+    thread.error = "stack copy stopped after " + std::to_string(copied) + " bytes";
+  }
+}
+
+void copy_special_mappings(int pid, RawSnapshot& raw) {
+  for (const Mapping& mapping : raw.mappings) {
+    if (mapping.path != "[vdso]") continue;
+    MemoryCopy copy;
+    copy.base = mapping.start;
+    copy.bytes.resize(mapping.end - mapping.start);
+    std::size_t copied = read_remote(pid, mapping.start, copy.bytes.data(), copy.bytes.size());
+    if (copied != copy.bytes.size()) {
+      raw.warnings.push_back("could not copy the [vdso] mapping");
+      continue;
+    }
+    raw.memory.push_back(std::move(copy));
+  }
+}
+
+RawThread capture_thread(int pid, const FrozenThread& frozen, const RawSnapshot& raw,
+                         std::size_t cap, bool& unknown_stack) {
+  RawThread thread;
+  thread.tid = frozen.tid;
+  thread.name = frozen.name;
+  thread.state = frozen.state;
+  thread.start_time = frozen.start_time;
+  thread.stop = frozen.stop;
+  thread.pending_signal = frozen.pending_signal;
+  if (frozen.stop == StopKind::not_stopped) {
+    thread.error = "the thread did not stop within the timeout (state " +
+                   std::string(1, frozen.state) + ")";
+    return thread;
+  }
+  if (!read_registers(frozen, thread)) return thread;
+  const Mapping* stack = find_mapping(raw.mappings, thread.registers.rsp);
+  if (stack == nullptr) {
+    unknown_stack = true;
+    thread.error = "the stack pointer is in no mapping";
+    return thread;
+  }
+  copy_stack(pid, *stack, cap, thread);
+  return thread;
+}
+
+void capture_threads(FrozenProcess& frozen, RawSnapshot& raw, std::size_t cap) {
+  bool unknown_stack = false;
+  for (const FrozenThread& thread : frozen.threads()) {
+    raw.threads.push_back(capture_thread(raw.pid, thread, raw, cap, unknown_stack));
+  }
+  if (!unknown_stack) return;
+  // A thread created after the maps were read has a stack they do not show.
+  // Re-read them while still frozen and retry those threads.
+  raw.mappings = proc::read_maps(raw.pid);
+  for (RawThread& thread : raw.threads) {
+    if (!thread.registers_valid || !thread.stack.bytes.empty()) continue;
+    const Mapping* stack = find_mapping(raw.mappings, thread.registers.rsp);
+    if (stack == nullptr) continue;
+    thread.error.clear();
+    copy_stack(raw.pid, *stack, cap, thread);
+  }
+}
+
+}  // namespace
+
+RawSnapshot capture_process(int pid, ModuleFiles& files, const CaptureOptions& options) {
+  RawSnapshot raw;
+  raw.pid = pid;
+  raw.time = std::chrono::system_clock::now();
+  raw.exe = proc::read_exe(pid);
+  raw.comm = proc::read_status(pid).name;
+  // Maps, module files and the vDSO change rarely, so they are read before
+  // the freeze to keep the stop short; capture_threads re-reads the maps if
+  // a stack turns out to be missing from them.
+  raw.mappings = proc::read_maps(pid);
+  files.open_all(raw.mappings);
+  copy_special_mappings(pid, raw);
+
+  FrozenProcess frozen = FrozenProcess::freeze(pid, options.freeze);
+  capture_threads(frozen, raw, options.stack_cap);
+  auto released = frozen.resume();
+  raw.freeze_duration = released - frozen.started();
+
+  for (const RawThread& thread : raw.threads) {
+    raw.bytes_copied += thread.stack.bytes.size() + sizeof(Registers);
+    if (!thread.error.empty()) {
+      spdlog::warn("pid {} tid {}: partial capture: {}", pid, thread.tid, thread.error);
+    }
+  }
+  return raw;
+}
+
+}  // namespace stray

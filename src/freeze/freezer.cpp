@@ -1,0 +1,208 @@
+#include "freeze/freezer.hpp"
+
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "freeze/seize_errors.hpp"
+#include "freeze/wait_status.hpp"
+#include "proc/proc.hpp"
+#include "stray/error.hpp"
+
+namespace stray {
+
+namespace {
+
+static_assert(sizeof(sigset_t) <= sizeof(std::uint64_t[16]), "saved_mask_ too small for sigset_t");
+
+sigset_t termination_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&set, signal);
+  return set;
+}
+
+// Reads what the freeze must know about a thread before seizing it. Returns
+// false when the thread is already gone.
+bool describe_thread(int pid, int tid, FrozenThread& thread) {
+  auto stat = proc::try_read_task_stat(pid, tid);
+  if (!stat) return false;
+  thread.tid = tid;
+  thread.state = stat->state;
+  thread.start_time = stat->start_time;
+  thread.name = proc::try_read_task_comm(pid, tid).value_or("");
+  return true;
+}
+
+}  // namespace
+
+FrozenProcess::FrozenProcess(int pid) : pid_(pid) {}
+
+FrozenProcess::FrozenProcess(FrozenProcess&& other) noexcept
+    : pid_(other.pid_),
+      threads_(std::move(other.threads_)),
+      started_(other.started_),
+      resumed_(other.resumed_),
+      signals_blocked_(other.signals_blocked_) {
+  std::memcpy(saved_mask_, other.saved_mask_, sizeof saved_mask_);
+  other.resumed_ = true;
+  other.signals_blocked_ = false;
+  other.threads_.clear();
+}
+
+FrozenProcess::~FrozenProcess() { resume(); }
+
+FrozenProcess FrozenProcess::freeze(int pid, const FreezeOptions& options) {
+  check_freezable(pid);
+  FrozenProcess frozen(pid);
+
+  sigset_t block = termination_signals();
+  ::pthread_sigmask(SIG_BLOCK, &block, reinterpret_cast<sigset_t*>(frozen.saved_mask_));
+  frozen.signals_blocked_ = true;
+
+  frozen.seize_all();
+  frozen.wait_for_stops(options.stop_timeout);
+  return frozen;
+}
+
+void FrozenProcess::seize_all() {
+  std::set<int> seen;
+  SeizeFailures failures;
+  started_ = std::chrono::steady_clock::now();
+  // A thread that was running when the task directory was listed may have
+  // created another one since; list again until a pass finds no new tid.
+  // Seized threads are stopped or about to stop, so this converges.
+  while (true) {
+    std::vector<int> tids;
+    try {
+      tids = proc::read_tids(pid_);
+    } catch (const Error&) {
+      throw Error(ErrorKind::target_exited,
+                  "pid " + std::to_string(pid_) + ": the process exited during the freeze");
+    }
+    bool found_new = false;
+    for (int tid : tids) {
+      if (!seen.insert(tid).second) continue;
+      found_new = true;
+      FrozenThread thread;
+      if (!describe_thread(pid_, tid, thread)) continue;
+      if (seize_and_interrupt(tid, failures)) threads_.push_back(std::move(thread));
+    }
+    if (!found_new) break;
+  }
+  if (threads_.empty()) failures.throw_error(pid_);
+}
+
+bool FrozenProcess::seize_and_interrupt(int tid, SeizeFailures& failures) {
+  if (::ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) {
+    int error = errno;
+    failures.record(tid, error);
+    // ESRCH: the thread exited after it was listed. EPERM also comes from a
+    // thread that is exiting; a real permission problem hits every thread
+    // and is reported by failures.throw_error when none could be seized.
+    spdlog::debug("pid {} tid {}: PTRACE_SEIZE failed: {}", pid_, tid, std::strerror(error));
+    return false;
+  }
+  if (::ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr) != 0) {
+    spdlog::debug("pid {} tid {}: PTRACE_INTERRUPT failed: {}", pid_, tid, std::strerror(errno));
+    ::ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
+    return false;
+  }
+  return true;
+}
+
+void FrozenProcess::wait_for_stops(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<FrozenThread*> pending;
+  for (auto& thread : threads_) pending.push_back(&thread);
+  std::vector<int> exited;
+  auto pause = std::chrono::microseconds(0);
+
+  while (!pending.empty()) {
+    std::erase_if(pending, [&](FrozenThread* thread) {
+      WaitResult result = wait_nohang(thread->tid);
+      switch (result.kind) {
+        case WaitKind::none: return false;
+        case WaitKind::exited: exited.push_back(thread->tid); return true;
+        case WaitKind::stopped:
+          thread->stop = result.stop;
+          thread->pending_signal = result.signal;
+          return true;
+      }
+      return true;
+    });
+    if (pending.empty()) break;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    // Most stops land within microseconds of the interrupt, so poll tightly
+    // first and back off towards a millisecond for a slow thread.
+    if (pause.count() == 0) {
+      std::this_thread::yield();
+      pause = std::chrono::microseconds(10);
+    } else {
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::microseconds(1000));
+    }
+  }
+
+  for (FrozenThread* thread : pending) {
+    spdlog::warn("pid {} tid {}: no stop reported within {} ms (state {}); reported as not stopped",
+                 pid_, thread->tid, timeout.count(), thread->state);
+  }
+  std::erase_if(threads_, [&](const FrozenThread& thread) {
+    return std::find(exited.begin(), exited.end(), thread.tid) != exited.end();
+  });
+  if (threads_.empty()) {
+    throw Error(ErrorKind::target_exited,
+                "pid " + std::to_string(pid_) + ": the process exited during the freeze");
+  }
+}
+
+std::chrono::steady_clock::time_point FrozenProcess::resume() {
+  if (!resumed_) {
+    resumed_ = true;
+    for (FrozenThread& thread : threads_) detach(thread);
+    released_ = std::chrono::steady_clock::now();
+  }
+  if (signals_blocked_) {
+    signals_blocked_ = false;
+    ::pthread_sigmask(SIG_SETMASK, reinterpret_cast<const sigset_t*>(saved_mask_), nullptr);
+  }
+  return released_;
+}
+
+void FrozenProcess::detach(FrozenThread& thread) {
+  if (thread.stop == StopKind::not_stopped) {
+    // PTRACE_DETACH needs a stopped tracee. Give the thread one more
+    // chance; otherwise it stays seized until stray exits, when the kernel
+    // detaches it (its pending interrupt is dropped then).
+    WaitResult result = wait_nohang(thread.tid);
+    if (result.kind != WaitKind::stopped) {
+      spdlog::warn("pid {} tid {}: still not stopped; it stays seized until stray exits", pid_,
+                   thread.tid);
+      return;
+    }
+    thread.pending_signal = result.signal;
+  }
+  // A group-stopped thread stays stopped after the detach: the kernel
+  // re-enters the group stop because the process is still marked stopped.
+  if (::ptrace(PTRACE_DETACH, thread.tid, nullptr,
+               reinterpret_cast<void*>(static_cast<long>(thread.pending_signal))) != 0) {
+    if (errno == ESRCH) {
+      spdlog::debug("pid {} tid {}: PTRACE_DETACH: thread exited", pid_, thread.tid);
+    } else {
+      spdlog::error("pid {} tid {}: PTRACE_DETACH failed: {}", pid_, thread.tid,
+                    std::strerror(errno));
+    }
+  }
+}
+
+}  // namespace stray

@@ -1,0 +1,96 @@
+#include "freeze/seize_errors.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "proc/proc.hpp"
+#include "stray/error.hpp"
+
+namespace stray {
+
+namespace {
+
+constexpr unsigned kPfKthread = 0x00200000;  // PF_KTHREAD in the stat flags field
+constexpr int kCapSysPtrace = 19;
+
+std::string pid_prefix(int pid) { return "pid " + std::to_string(pid) + ": "; }
+
+bool has_cap_sys_ptrace() {
+  auto status = proc::try_read_file("/proc/self/status");
+  if (!status) return false;
+  auto at = status->find("CapEff:");
+  if (at == std::string::npos) return false;
+  unsigned long long mask = std::strtoull(status->c_str() + at + 7, nullptr, 16);
+  return (mask >> kCapSysPtrace) & 1;
+}
+
+std::string describe_tracer(int tracer_pid) {
+  std::string name = proc::try_read_task_comm(tracer_pid, tracer_pid).value_or("?");
+  return "pid " + std::to_string(tracer_pid) + " (" + name + ")";
+}
+
+// The most likely reason for EPERM from PTRACE_SEIZE, in the order the
+// kernel checks them (ptrace_may_access, then Yama's hook).
+std::string explain_permission(int pid) {
+  proc::ProcessStatus status = proc::read_status(pid);
+  if (status.tracer_pid != 0) return "already traced by " + describe_tracer(status.tracer_pid);
+  if (has_cap_sys_ptrace()) {
+    return "ptrace is not permitted even with CAP_SYS_PTRACE (a seccomp or LSM policy may "
+           "forbid it)";
+  }
+  if (status.uid != ::getuid()) {
+    return "the process belongs to uid " + std::to_string(status.uid) + " and stray runs as uid " +
+           std::to_string(::getuid()) + " without CAP_SYS_PTRACE; run stray as that user or as root";
+  }
+  auto scope = proc::try_read_file("/proc/sys/kernel/yama/ptrace_scope");
+  if (scope && !scope->empty() && (*scope)[0] != '0') {
+    return "Yama's kernel.yama.ptrace_scope is " + scope->substr(0, 1) +
+           ", which allows tracing only descendants; run stray with CAP_SYS_PTRACE (for "
+           "example with sudo) or set the sysctl to 0";
+  }
+  return "the process is not dumpable or has other credentials; run stray with CAP_SYS_PTRACE";
+}
+
+}  // namespace
+
+void check_freezable(int pid) {
+  if (pid <= 0) throw Error(ErrorKind::invalid_input, "invalid pid " + std::to_string(pid));
+  if (pid == ::getpid()) {
+    throw Error(ErrorKind::invalid_input, pid_prefix(pid) + "stray cannot freeze its own process");
+  }
+  if (!proc::process_exists(pid)) {
+    throw Error(ErrorKind::no_such_process, pid_prefix(pid) + "no such process");
+  }
+  proc::ProcessStatus status = proc::read_status(pid);
+  auto stat = proc::try_read_task_stat(pid, pid);
+  if (stat && (stat->flags & kPfKthread) != 0) {
+    throw Error(ErrorKind::kernel_thread,
+                pid_prefix(pid) + "is a kernel thread (" + status.name + "); it has no user space");
+  }
+  if (status.tracer_pid != 0) {
+    throw Error(ErrorKind::already_traced,
+                pid_prefix(pid) + "already traced by " + describe_tracer(status.tracer_pid) +
+                    "; only one tracer can attach at a time");
+  }
+}
+
+void SeizeFailures::throw_error(int pid) const {
+  bool any_permission = false;
+  for (const auto& [tid, error] : errors_) any_permission |= (error == EPERM);
+  if (!proc::process_exists(pid)) {
+    throw Error(ErrorKind::target_exited, pid_prefix(pid) + "the process exited during the freeze");
+  }
+  if (any_permission) {
+    std::string cause = explain_permission(pid);
+    ErrorKind kind = cause.rfind("already traced", 0) == 0 ? ErrorKind::already_traced
+                                                            : ErrorKind::permission_denied;
+    throw Error(kind, pid_prefix(pid) + "PTRACE_SEIZE: permission denied: " + cause);
+  }
+  int error = errors_.empty() ? ESRCH : errors_.begin()->second;
+  throw Error(ErrorKind::system, pid_prefix(pid) + "PTRACE_SEIZE failed: " + std::strerror(error));
+}
+
+}  // namespace stray

@@ -1,0 +1,27 @@
+// Turns the reasons a process cannot be frozen into one clear stray::Error
+// that names the pid and the cause.
+#pragma once
+
+#include <map>
+
+namespace stray {
+
+// Throws stray::Error when `pid` cannot be frozen at all: it does not
+// exist, it is a kernel thread, it is stray itself, or another tracer is
+// attached (the message names the tracer's pid and name).
+void check_freezable(int pid);
+
+// The errno of every failed PTRACE_SEIZE during one freeze.
+class SeizeFailures {
+ public:
+  void record(int tid, int error) { errors_[tid] = error; }
+  // Throws the error that best explains why no thread could be seized:
+  // the process exited, another tracer, or a permission problem with its
+  // likely cause (no CAP_SYS_PTRACE, another user, Yama's ptrace_scope).
+  [[noreturn]] void throw_error(int pid) const;
+
+ private:
+  std::map<int, int> errors_;
+};
+
+}  // namespace stray
