@@ -1,0 +1,16 @@
+// The subcommands of the stray command line. Each add_* function registers
+// one subcommand and the action to run when it is chosen; the action
+// returns the process exit code.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace stray::cli {
+
+using Action = std::function<int()>;
+
+Action add_snapshot_command(CLI::App& app);
+
+}  // namespace stray::cli

@@ -1,0 +1,39 @@
+// Exit codes of every stray command, documented in --help and README.md.
+#pragma once
+
+#include "stray/error.hpp"
+
+namespace stray::cli {
+
+enum ExitCode : int {
+  kSuccess = 0,
+  kUsage = 2,            // invalid command line or rules file
+  kPartial = 3,          // the report was printed, but some thread is incomplete
+  kNoProcess = 4,        // no such process, or it exited during the operation
+  kNotPermitted = 5,     // permission denied, or another tracer is attached
+  kFailure = 6,          // any other error (a kernel thread, a failed system call)
+};
+
+inline constexpr const char* kExitCodeHelp =
+    "Exit codes:\n"
+    "  0  success\n"
+    "  2  invalid command line or input file\n"
+    "  3  report printed, but some thread could be captured only in part\n"
+    "  4  no such process, or it exited during the snapshot\n"
+    "  5  permission denied, or the process is already traced\n"
+    "  6  any other error (a kernel thread, a failed system call)\n";
+
+inline int exit_code_for(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::no_such_process:
+    case ErrorKind::target_exited: return kNoProcess;
+    case ErrorKind::permission_denied:
+    case ErrorKind::already_traced: return kNotPermitted;
+    case ErrorKind::invalid_input: return kUsage;
+    case ErrorKind::kernel_thread:
+    case ErrorKind::system: return kFailure;
+  }
+  return kFailure;
+}
+
+}  // namespace stray::cli

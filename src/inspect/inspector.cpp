@@ -1,0 +1,112 @@
+#include "stray/inspect.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "capture/capture.hpp"
+#include "classify/classifier.hpp"
+#include "proc/module_files.hpp"
+#include "symbolize/symbolizer.hpp"
+#include "unwind/unwinder.hpp"
+
+namespace stray {
+
+struct Inspector::Impl {
+  std::size_t max_frames = 0;
+  std::unique_ptr<Unwinder> unwinder;
+  Symbolizer symbolizer;
+
+  Unwinder& unwinder_for(std::size_t frames) {
+    // The frame cap is fixed per Unwinder; a new cap costs the unwind cache.
+    if (!unwinder || frames != max_frames) {
+      UnwindOptions options;
+      options.max_frames = frames;
+      unwinder = std::make_unique<Unwinder>(options);
+      max_frames = frames;
+    }
+    return *unwinder;
+  }
+};
+
+namespace {
+
+// Keeps only the requested threads, so later stages do no work for the
+// others. Throws when a requested tid was not a thread of the process.
+void select_threads(RawSnapshot& raw, const std::vector<int>& tids) {
+  if (tids.empty()) return;
+  for (int tid : tids) {
+    bool found = std::any_of(raw.threads.begin(), raw.threads.end(),
+                             [&](const RawThread& thread) { return thread.tid == tid; });
+    if (!found) {
+      throw Error(ErrorKind::invalid_input, "pid " + std::to_string(raw.pid) + ": tid " +
+                                                std::to_string(tid) + " is not a thread of it");
+    }
+  }
+  std::erase_if(raw.threads, [&](const RawThread& thread) {
+    return std::find(tids.begin(), tids.end(), thread.tid) == tids.end();
+  });
+}
+
+Thread make_thread(const RawThread& raw_thread, UnwoundStack&& stack) {
+  Thread thread;
+  thread.tid = raw_thread.tid;
+  thread.name = raw_thread.name;
+  thread.state = raw_thread.state;
+  thread.start_time = raw_thread.start_time;
+  thread.stop = raw_thread.stop;
+  thread.frames = std::move(stack.frames);
+  thread.unwind_end = stack.end;
+  thread.stack_truncated = raw_thread.stack.truncated;
+  thread.error = raw_thread.error;
+  if (thread.error.empty() && stack.end == UnwindEnd::error) thread.error = stack.detail;
+  return thread;
+}
+
+std::string executable_build_id(const RawSnapshot& raw, ModuleFiles& files, Symbolizer& symbolizer) {
+  for (const Mapping& mapping : raw.mappings) {
+    if (mapping.path == raw.exe && mapping.file_backed()) return symbolizer.build_id(mapping, files);
+  }
+  return {};
+}
+
+}  // namespace
+
+Inspector::Inspector() : impl_(std::make_unique<Impl>()) {}
+Inspector::~Inspector() = default;
+
+Snapshot Inspector::inspect(int pid, const InspectOptions& options) {
+  auto started = std::chrono::steady_clock::now();
+  ModuleFiles files(pid);
+  CaptureOptions capture_options;
+  capture_options.stack_cap = options.stack_cap;
+  capture_options.freeze.stop_timeout = std::chrono::milliseconds(options.stop_timeout_ms);
+  RawSnapshot raw = capture_process(pid, files, capture_options);
+  select_threads(raw, options.tids);
+
+  std::vector<UnwoundStack> stacks = impl_->unwinder_for(options.max_frames).unwind(raw, files);
+
+  Snapshot snapshot;
+  snapshot.pid = raw.pid;
+  snapshot.exe = raw.exe;
+  snapshot.comm = raw.comm;
+  snapshot.time = raw.time;
+  snapshot.freeze_duration = raw.freeze_duration;
+  snapshot.bytes_copied = raw.bytes_copied;
+  snapshot.warnings = raw.warnings;
+  snapshot.build_id = executable_build_id(raw, files, impl_->symbolizer);
+
+  ClassifyContext context(pid);
+  for (std::size_t i = 0; i < raw.threads.size(); ++i) {
+    Thread thread = make_thread(raw.threads[i], std::move(stacks[i]));
+    impl_->symbolizer.symbolize(raw, files, thread.frames);
+    classify(thread, raw.threads[i], context);
+    snapshot.threads.push_back(std::move(thread));
+  }
+  snapshot.total_duration = std::chrono::steady_clock::now() - started;
+  spdlog::debug("pid {}: {} threads, freeze {} us, total {} us", pid, snapshot.threads.size(),
+                snapshot.freeze_duration.count() / 1000, snapshot.total_duration.count() / 1000);
+  return snapshot;
+}
+
+}  // namespace stray
