@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "freeze/seize_errors.hpp"
 #include "proc/module_files.hpp"
 #include "proc/proc.hpp"
 #include "stray/error.hpp"
@@ -129,9 +130,22 @@ void capture_threads(FrozenProcess& frozen, RawSnapshot& raw, std::size_t cap) {
   }
 }
 
+// /proc/PID/maps needs the same permission as ptrace, so this is where an
+// unprivileged run fails first; the error then says why.
+std::vector<Mapping> read_maps_or_explain(int pid) {
+  try {
+    return proc::read_maps(pid);
+  } catch (const Error& error) {
+    if (error.kind() != ErrorKind::permission_denied) throw;
+    throw Error(ErrorKind::permission_denied,
+                "pid " + std::to_string(pid) + ": permission denied: " + explain_permission(pid));
+  }
+}
+
 }  // namespace
 
 RawSnapshot capture_process(int pid, ModuleFiles& files, const CaptureOptions& options) {
+  check_freezable(pid);
   RawSnapshot raw;
   raw.pid = pid;
   raw.time = std::chrono::system_clock::now();
@@ -140,7 +154,7 @@ RawSnapshot capture_process(int pid, ModuleFiles& files, const CaptureOptions& o
   // Maps, module files and the vDSO change rarely, so they are read before
   // the freeze to keep the stop short; capture_threads re-reads the maps if
   // a stack turns out to be missing from them.
-  raw.mappings = proc::read_maps(pid);
+  raw.mappings = read_maps_or_explain(pid);
   files.open_all(raw.mappings);
   copy_special_mappings(pid, raw);
 

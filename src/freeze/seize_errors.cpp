@@ -32,8 +32,10 @@ std::string describe_tracer(int tracer_pid) {
   return "pid " + std::to_string(tracer_pid) + " (" + name + ")";
 }
 
-// The most likely reason for EPERM from PTRACE_SEIZE, in the order the
-// kernel checks them (ptrace_may_access, then Yama's hook).
+}  // namespace
+
+// Checks the causes in the order the kernel does (ptrace_may_access, then
+// Yama's hook).
 std::string explain_permission(int pid) {
   proc::ProcessStatus status = proc::read_status(pid);
   if (status.tracer_pid != 0) return "already traced by " + describe_tracer(status.tracer_pid);
@@ -53,8 +55,6 @@ std::string explain_permission(int pid) {
   }
   return "the process is not dumpable or has other credentials; run stray with CAP_SYS_PTRACE";
 }
-
-}  // namespace
 
 void check_freezable(int pid) {
   if (pid <= 0) throw Error(ErrorKind::invalid_input, "invalid pid " + std::to_string(pid));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <string>
 
 namespace stray {
 
@@ -10,6 +11,10 @@ namespace stray {
 // exist, it is a kernel thread, it is stray itself, or another tracer is
 // attached (the message names the tracer's pid and name).
 void check_freezable(int pid);
+
+// The most likely reason this process may not be traced by stray, as a
+// phrase for an error message (no CAP_SYS_PTRACE, another user, Yama).
+std::string explain_permission(int pid);
 
 // The errno of every failed PTRACE_SEIZE during one freeze.
 class SeizeFailures {

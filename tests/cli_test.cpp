@@ -1,0 +1,129 @@
+// The stray command line end to end: output, exit codes and error messages.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/target_process.hpp"
+
+namespace stray {
+namespace {
+
+using test::run_command;
+using test::TargetProcess;
+
+int dead_pid() {
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);
+  return child;
+}
+
+TEST(Cli, SnapshotPrintsLeakyExample) {
+  TargetProcess target(std::string(STRAY_EXAMPLES_DIR) + "/leaky_pipeline");
+  ASSERT_GT(target.pid(), 0);
+  auto result = run_command({STRAY_BINARY, "snapshot", std::to_string(target.pid())});
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+  EXPECT_NE(result.out.find("pid " + std::to_string(target.pid())), std::string::npos);
+  EXPECT_NE(result.out.find("4 threads [condvar]"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("2 threads [write]"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("produce_records"), std::string::npos) << result.out;
+  EXPECT_EQ(test::check_released(target.pid()), "");
+}
+
+TEST(Cli, JsonHasOneRecordPerThread) {
+  TargetProcess target("parked", {"3"});
+  ASSERT_GT(target.pid(), 0);
+  auto result = run_command({STRAY_BINARY, "snapshot", "--json", std::to_string(target.pid())});
+  ASSERT_EQ(result.exit_code(), 0) << result.err;
+  auto json = nlohmann::json::parse(result.out);
+  EXPECT_EQ(json["pid"], target.pid());
+  ASSERT_TRUE(json["threads"].is_array());
+  EXPECT_EQ(json["threads"].size(), 4u);
+  for (const auto& thread : json["threads"]) {
+    EXPECT_TRUE(thread["tid"].is_number_integer());
+    EXPECT_TRUE(thread["frames"].is_array());
+  }
+}
+
+TEST(Cli, TidSelectsThreads) {
+  TargetProcess target("parked", {"3"});
+  ASSERT_GT(target.pid(), 0);
+  std::string tid = target.value("tid");
+  auto result = run_command({STRAY_BINARY, "snapshot", "--json", "--tid", tid,
+                             std::to_string(target.pid())});
+  ASSERT_EQ(result.exit_code(), 0) << result.err;
+  auto json = nlohmann::json::parse(result.out);
+  ASSERT_EQ(json["threads"].size(), 1u);
+  EXPECT_EQ(json["threads"][0]["tid"], std::stoi(tid));
+}
+
+TEST(Cli, UnknownTidIsUsageError) {
+  TargetProcess target("parked", {"1"});
+  ASSERT_GT(target.pid(), 0);
+  auto result = run_command({STRAY_BINARY, "snapshot", "--tid", "999999999",
+                             std::to_string(target.pid())});
+  EXPECT_EQ(result.exit_code(), 2);
+  EXPECT_NE(result.err.find("tid 999999999 is not a thread"), std::string::npos) << result.err;
+  EXPECT_EQ(test::check_released(target.pid()), "");
+}
+
+TEST(Cli, MissingProcessExitsWithFour) {
+  int pid = dead_pid();
+  auto result = run_command({STRAY_BINARY, "snapshot", std::to_string(pid)});
+  EXPECT_EQ(result.exit_code(), 4);
+  EXPECT_NE(result.err.find("pid " + std::to_string(pid) + ": no such process"), std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.out, "");
+}
+
+TEST(Cli, BadArgumentsExitWithTwo) {
+  EXPECT_EQ(run_command({STRAY_BINARY}).exit_code(), 2);
+  EXPECT_EQ(run_command({STRAY_BINARY, "snapshot"}).exit_code(), 2);
+  EXPECT_EQ(run_command({STRAY_BINARY, "snapshot", "abc"}).exit_code(), 2);
+  EXPECT_EQ(run_command({STRAY_BINARY, "snapshot", "-5"}).exit_code(), 2);
+  EXPECT_EQ(run_command({STRAY_BINARY, "snapshot", "1", "--max-frames", "0"}).exit_code(), 2);
+  EXPECT_EQ(run_command({STRAY_BINARY, "frobnicate"}).exit_code(), 2);
+}
+
+TEST(Cli, HelpListsExitCodes) {
+  auto result = run_command({STRAY_BINARY, "snapshot", "--help"});
+  EXPECT_EQ(result.exit_code(), 0);
+  EXPECT_NE(result.out.find("Exit codes:"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("5  permission denied"), std::string::npos) << result.out;
+}
+
+TEST(Cli, OwnProcessIsRejected) {
+  // `stray snapshot $$` from a shell names the shell, not stray; stray's
+  // own pid is reachable only through a wrapper like this one.
+  auto result = run_command({"/bin/sh", "-c", std::string("exec ") + STRAY_BINARY + " snapshot $$"});
+  EXPECT_EQ(result.exit_code(), 2);
+  EXPECT_NE(result.err.find("cannot freeze its own process"), std::string::npos) << result.err;
+}
+
+TEST(Cli, KernelThreadIsRejected) {
+  auto status = test::run_command({"cat", "/proc/2/comm"});
+  if (status.out != "kthreadd\n") GTEST_SKIP() << "pid 2 is not kthreadd in this pid namespace";
+  auto result = run_command({STRAY_BINARY, "snapshot", "2"});
+  EXPECT_EQ(result.exit_code(), 6);
+  EXPECT_NE(result.err.find("kernel thread"), std::string::npos) << result.err;
+}
+
+TEST(Cli, UnprivilegedUserIsDenied) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to an unprivileged user";
+  TargetProcess target("parked", {"1"});
+  ASSERT_GT(target.pid(), 0);
+  // setpriv comes with util-linux; uid 65534 is Debian's nobody.
+  auto result = run_command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                             "--inh-caps=-all", STRAY_BINARY, "snapshot",
+                             std::to_string(target.pid())});
+  EXPECT_EQ(result.exit_code(), 5) << result.err;
+  EXPECT_NE(result.err.find("permission denied"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("uid 0"), std::string::npos) << result.err;
+  EXPECT_EQ(test::check_released(target.pid()), "");
+}
+
+}  // namespace
+}  // namespace stray
