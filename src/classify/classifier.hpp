@@ -21,13 +21,17 @@ class ClassifyContext {
 
   // Socket details for a socket inode, from /proc/PID/net/{tcp,tcp6,udp,udp6,unix}.
   struct Socket {
-    std::string protocol;
-    std::string local;
-    std::string peer;
+    std::string protocol;  // "tcp", "tcp6", "udp", "udp6", "unix"
+    std::string local;     // "127.0.0.1:80", "[::1]:80", a Unix path, "@name" (abstract)
+    std::string peer;      // empty when unconnected, and always for Unix sockets
   };
+  // The socket with this inode in the target's network namespace, or
+  // nullptr when it is not listed (another protocol, or closed since).
   const Socket* find_socket(std::uint64_t inode);
 
  private:
+  void load_sockets();
+
   int pid_;
   bool sockets_loaded_ = false;
   std::map<std::uint64_t, Socket> sockets_;

@@ -1,0 +1,98 @@
+// Decides the class of one thread: /proc state first, then the syscall it
+// is in, then, for futex waits and restart_syscall, its runtime frames.
+#include "classify/classifier.hpp"
+
+#include <sys/syscall.h>
+
+#include <cerrno>
+
+#include "classify/internal.hpp"
+
+namespace stray {
+
+namespace {
+
+// Results a blocking call leaves in rax when a signal or a ptrace stop
+// interrupts it (kernel-internal codes from include/linux/errno.h).
+constexpr long kErestartSys = 512;
+constexpr long kErestartNoIntr = 513;
+constexpr long kErestartNoHand = 514;
+constexpr long kErestartRestartBlock = 516;
+
+bool is_interrupted_result(std::uint64_t rax) {
+  long result = static_cast<long>(rax);
+  return result == -kErestartSys || result == -kErestartNoIntr || result == -kErestartNoHand ||
+         result == -kErestartRestartBlock || result == -EINTR;
+}
+
+// The syscall from the registers. orig_rax is -1 when the thread was
+// stopped in user space.
+SyscallInfo read_syscall(const RawThread& raw) {
+  SyscallInfo info;
+  const Registers& registers = raw.registers;
+  if (!raw.registers_valid || static_cast<long>(registers.orig_rax) < 0) return info;
+  info.number = static_cast<long>(registers.orig_rax);
+  info.name = syscall_name(info.number);
+  info.args = {registers.rdi, registers.rsi, registers.rdx,
+               registers.r10, registers.r8,  registers.r9};
+  info.interrupted = is_interrupted_result(registers.rax);
+  return info;
+}
+
+// The class that the /proc state alone decides, whatever the registers contain.
+std::optional<ThreadClass> class_of_state(char state) {
+  switch (state) {
+    case 'Z': case 'X': case 'x': return ThreadClass::dead;
+    case 'T': case 't': return ThreadClass::stopped;
+    case 'D': return ThreadClass::uninterruptible;
+    default: return std::nullopt;
+  }
+}
+
+// The call the thread blocks in. A thread in restart_syscall no longer
+// shows its original call in orig_rax (nanosleep, poll and timed futex
+// waits restart this way after any ptrace stop), so the libc wrapper among
+// its runtime frames names it instead.
+std::optional<long> blocking_syscall(const Thread& thread, std::size_t runtime_end) {
+  if (thread.syscall.number != SYS_restart_syscall) return thread.syscall.number;
+  return classify_detail::syscall_from_frames(thread.frames, runtime_end);
+}
+
+ThreadClass class_of_call(long number, const Thread& thread, std::size_t runtime_end) {
+  ThreadClass thread_class = classify_detail::class_of_syscall(number);
+  if (thread_class == ThreadClass::futex) {
+    return classify_detail::classify_futex_wait(thread.frames, runtime_end);
+  }
+  return thread_class;
+}
+
+}  // namespace
+
+void classify(Thread& thread, const RawThread& raw, ClassifyContext& context) {
+  bool main_thread = thread.tid == context.pid();
+  thread.start_routine = classify_detail::find_start_routine(thread.frames, main_thread);
+  thread.top_frame = classify_detail::find_top_frame(thread.frames);
+  std::size_t runtime_end = thread.top_frame.value_or(thread.frames.size());
+
+  thread.syscall = read_syscall(raw);
+  thread.wait = WaitObject{};
+  std::optional<ThreadClass> call_class;
+  if (thread.syscall.number >= 0) {
+    if (auto number = blocking_syscall(thread, runtime_end)) {
+      call_class = class_of_call(*number, thread, runtime_end);
+      classify_detail::fill_wait_object(thread.wait, *number, thread.syscall.args, context);
+    } else {
+      call_class = ThreadClass::syscall;
+    }
+  } else if (raw.registers_valid || raw.state == 'R') {
+    call_class = ThreadClass::running;
+  }
+
+  if (auto state_class = class_of_state(raw.state)) {
+    thread.thread_class = *state_class;
+  } else {
+    thread.thread_class = call_class.value_or(ThreadClass::unknown);
+  }
+}
+
+}  // namespace stray
