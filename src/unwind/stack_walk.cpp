@@ -1,0 +1,147 @@
+#include "unwind/stack_walk.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "unwind/snapshot_accessors.hpp"
+#include "unwind/snapshot_memory.hpp"
+
+namespace stray::unwind {
+
+namespace {
+
+bool is_code(const SnapshotMemory& memory, RemoteAddress pc) {
+  const Region* region = memory.find(pc);
+  return region != nullptr && region->mapping->executable();
+}
+
+void finish(UnwoundStack& stack, UnwindEnd end, std::string detail) {
+  stack.end = end;
+  stack.detail = std::move(detail);
+}
+
+// Names the cause when unw_step returned 0 (no caller) or a negative error.
+void finish_failed_step(UnwoundStack& stack, const ThreadAddressSpace& thread, int result) {
+  RemoteAddress pc = stack.frames.back().pc;
+  if (thread.failed_read_beyond_copy) {
+    finish(stack, UnwindEnd::stack_copy_exhausted,
+           fmt::format("the step from pc {:#x} needed stack bytes at {:#x}, beyond the copy "
+                       "that ends at {:#x}",
+                       pc, *thread.failed_read, thread.stack_copy_end));
+  } else if (thread.no_unwind_info) {
+    finish(stack, UnwindEnd::no_unwind_info,
+           fmt::format("no unwind information for pc {:#x} and no usable frame pointer", pc));
+  } else if (result == 0) {
+    finish(stack, UnwindEnd::outermost, "");
+  } else if (thread.failed_read) {
+    finish(stack, UnwindEnd::error,
+           fmt::format("the step from pc {:#x} read address {:#x}, which the snapshot does not "
+                       "contain: {}",
+                       pc, *thread.failed_read, unw_strerror(result)));
+  } else {
+    finish(stack, UnwindEnd::error,
+           fmt::format("unw_step failed at pc {:#x}: {}", pc, unw_strerror(result)));
+  }
+}
+
+// Returns true when `next` repeats an earlier frame or moves the stack
+// pointer backwards, which only a signal frame may do (its handler can run
+// on an alternate stack anywhere in memory).
+bool is_loop(const std::vector<Frame>& frames, const Frame& next, bool crossed_signal) {
+  const Frame& previous = frames.back();
+  if (next.sp < previous.sp && previous.kind != FrameKind::signal) return true;
+  if (!crossed_signal) return next.pc == previous.pc && next.sp == previous.sp;
+  return std::any_of(frames.begin(), frames.end(), [&](const Frame& frame) {
+    return frame.pc == next.pc && frame.sp == next.sp;
+  });
+}
+
+Frame read_frame(unw_cursor_t& cursor, FrameKind kind) {
+  unw_word_t pc = 0;
+  unw_word_t sp = 0;
+  unw_get_reg(&cursor, UNW_REG_IP, &pc);
+  unw_get_reg(&cursor, UNW_REG_SP, &sp);
+  Frame frame;
+  frame.pc = pc;
+  frame.sp = sp;
+  frame.kind = kind;
+  return frame;
+}
+
+// Performs one unw_step and appends the caller frame. Returns false when
+// the unwind ended, with the reason stored in `stack`.
+bool step(unw_cursor_t& cursor, ThreadAddressSpace& thread, UnwoundStack& stack,
+          bool& crossed_signal, std::size_t max_frames) {
+  thread.reset_observations();
+  int result = unw_step(&cursor);
+  if (result <= 0) {
+    finish_failed_step(stack, thread, result);
+    return false;
+  }
+  if (stack.frames.size() >= max_frames) {
+    finish(stack, UnwindEnd::frame_limit,
+           fmt::format("stopped after {} frames, the configured maximum", max_frames));
+    return false;
+  }
+
+  // libunwind 1.6.2 on x86_64: unw_is_signal_frame() describes the frame
+  // the last unw_step stepped out of, so it is asked after the step.
+  Frame& previous = stack.frames.back();
+  if (unw_is_signal_frame(&cursor) > 0 && previous.kind != FrameKind::innermost) {
+    previous.kind = FrameKind::signal;
+    crossed_signal = true;
+  }
+
+  Frame next = read_frame(cursor, thread.no_unwind_info ? FrameKind::frame_pointer
+                                                        : FrameKind::cfi);
+  if (!is_code(*thread.memory, next.pc)) {
+    finish(stack, UnwindEnd::bad_frame,
+           fmt::format("return address {:#x} (caller of pc {:#x}) is outside every executable "
+                       "mapping",
+                       next.pc, previous.pc));
+    return false;
+  }
+  if (is_loop(stack.frames, next, crossed_signal)) {
+    finish(stack, UnwindEnd::loop,
+           fmt::format("frame pc {:#x} sp {:#x} repeats or moves below the previous sp {:#x}",
+                       next.pc, next.sp, previous.sp));
+    return false;
+  }
+  stack.frames.push_back(next);
+  return true;
+}
+
+}  // namespace
+
+UnwoundStack walk_stack(unw_addr_space_t space, ThreadAddressSpace& thread,
+                        std::size_t max_frames) {
+  UnwoundStack stack;
+  stack.frames.reserve(std::min<std::size_t>(max_frames, 64));
+  if (max_frames == 0) {
+    finish(stack, UnwindEnd::frame_limit, "the configured maximum is 0 frames");
+    return stack;
+  }
+
+  unw_cursor_t cursor;
+  int result = unw_init_remote(&cursor, space, &thread);
+  if (result < 0) {
+    finish(stack, UnwindEnd::error, fmt::format("unw_init_remote failed: {}",
+                                                unw_strerror(result)));
+    return stack;
+  }
+
+  stack.frames.push_back(read_frame(cursor, FrameKind::innermost));
+  if (!is_code(*thread.memory, stack.frames.back().pc)) {
+    finish(stack, UnwindEnd::bad_frame,
+           fmt::format("pc {:#x} is outside every executable mapping", stack.frames.back().pc));
+    return stack;
+  }
+
+  bool crossed_signal = false;
+  while (step(cursor, thread, stack, crossed_signal, max_frames)) {
+  }
+  return stack;
+}
+
+}  // namespace stray::unwind
