@@ -1,8 +1,9 @@
 // Renders a Snapshot: grouped text for people, versioned JSON for programs.
 #pragma once
 
+#include <cstddef>
 #include <ostream>
-#include <set>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -13,19 +14,43 @@ namespace stray {
 // Version of the JSON schema documented in docs/json.md. Raise it when a
 // field changes meaning or disappears; adding a field keeps it.
 inline constexpr int kJsonSchemaVersion = 1;
+// Value of the "schema" field, which identifies a stray snapshot document.
+inline constexpr const char* kJsonSchemaName = "stray.snapshot";
 
 struct TextOptions {
-  bool show_addresses = false;  // also print each frame's pc
+  bool show_addresses = false;        // also print each frame's pc
+  std::size_t max_listed_threads = 10;  // tids listed per group before "and N more"
 };
 
-// Writes the header (pid, exe, thread count, freeze duration) and the
-// threads grouped by class and stack, each group once with count, tids and
-// names.
+// Writes the header (pid, comm, exe, thread and group count, time, freeze
+// and total duration, bytes copied, warnings), then each group of
+// group_threads once, separated by blank lines:
+//
+//   3 threads [condvar] in syscall futex
+//     wait: futex 0x7f3c2a1c0
+//     tids: 4244 4245 4246, all "worker"
+//     #0  pthread_cond_wait (pthread_cond_wait.c:627)
+//     #1  wait_for_job (pipeline.cpp:41) [inlined]
+//     #2  worker_main (pipeline.cpp:60)
+//     #3  libc.so.6+0x8a1c4 [guessed]
+//     unwind stopped: no_unwind_info
+//     started by: worker_main (pipeline.cpp:60)
+//
+// A group whose threads wait on different objects lists one "tid N "name":
+// WAIT" line per thread instead of the "wait:" and "tids:" lines. Source
+// files are shown by their shortest unique trailing path (see
+// shorten_paths). Every string from the target goes through escape_text or
+// quote_text.
 void write_text(std::ostream& out, const Snapshot& snapshot, const TextOptions& options = {});
 
 nlohmann::json to_json(const Snapshot& snapshot);
+
 // Reads back what to_json wrote. Throws stray::Error(invalid_input) naming
-// the offending field.
+// the offending field and what was expected, and no other exception.
 Snapshot snapshot_from_json(const nlohmann::json& json);
+
+// Parses JSON text and reads it with snapshot_from_json. Invalid JSON
+// throws stray::Error(invalid_input) as well.
+Snapshot parse_snapshot_json(std::string_view text);
 
 }  // namespace stray
