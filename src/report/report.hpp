@@ -12,7 +12,8 @@
 namespace stray {
 
 // Version of the JSON schema documented in docs/json.md. Raise it when a
-// field changes meaning or disappears; adding a field keeps it.
+// field changes meaning or disappears, or an enumeration gains a value,
+// because snapshot_from_json rejects unknown values. Adding a field keeps it.
 inline constexpr int kJsonSchemaVersion = 1;
 // Value of the "schema" field, which identifies a stray snapshot document.
 inline constexpr const char* kJsonSchemaName = "stray.snapshot";

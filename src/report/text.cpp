@@ -34,7 +34,9 @@ void write_title(std::ostream& out, const ThreadGroup& group, const Thread& thre
   out << count_of(group.count(), "thread", "threads") << " [" << to_string(thread.thread_class)
       << ']';
   if (thread.syscall.number >= 0) {
-    out << " in syscall " << escape_text(thread.syscall.name);
+    const std::string& name = thread.syscall.name;
+    out << " in syscall "
+        << (name.empty() ? "syscall_" + std::to_string(thread.syscall.number) : escape_text(name));
     if (thread.syscall.interrupted) out << " (interrupted)";
   }
   out << '\n';
