@@ -1,0 +1,133 @@
+#include "symbolize/source_lookup.hpp"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+
+#include <cstdlib>
+
+#include "symbolize/demangle.hpp"
+
+namespace stray::symbolize {
+
+namespace {
+
+std::string symbol_name(Dwfl_Module* module, Dwarf_Addr address) {
+  GElf_Off offset = 0;
+  GElf_Sym symbol;
+  const char* name =
+      dwfl_module_addrinfo(module, address, &offset, &symbol, nullptr, nullptr, nullptr);
+  return demangle(name);
+}
+
+void set_line_table_position(Dwfl_Module* module, Dwarf_Addr address, SourceFrame& frame) {
+  Dwfl_Line* line = dwfl_module_getsrc(module, address);
+  if (line == nullptr) return;
+  int line_number = 0;
+  int column = 0;
+  const char* file = dwfl_lineinfo(line, nullptr, &line_number, &column, nullptr, nullptr);
+  if (file == nullptr) return;
+  frame.file = file;
+  frame.line = line_number;
+  frame.column = column;
+}
+
+// The subprogram and inlined-subroutine DIEs that contain `address`
+// (relative to the CU's bias), innermost first, ending at the subprogram.
+std::vector<Dwarf_Die> function_scopes(Dwarf_Die* cu, Dwarf_Addr address) {
+  // dwarf_getscopes finds the innermost scope, but above an inlined
+  // subroutine it continues with the scopes of its abstract origin, not
+  // with the function it was inlined into. dwarf_getscopes_die walks the
+  // DIE tree upwards from the innermost scope instead, which is the chain of
+  // inlined calls.
+  Dwarf_Die* scopes = nullptr;
+  int count = dwarf_getscopes(cu, address, &scopes);
+  if (count <= 0) return {};
+  Dwarf_Die innermost = scopes[0];
+  std::free(scopes);
+  scopes = nullptr;
+  count = dwarf_getscopes_die(&innermost, &scopes);
+
+  std::vector<Dwarf_Die> functions;
+  for (int i = 0; i < count; ++i) {
+    int tag = dwarf_tag(&scopes[i]);
+    if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine &&
+        tag != DW_TAG_entry_point)
+      continue;
+    functions.push_back(scopes[i]);
+    if (tag == DW_TAG_subprogram) break;
+  }
+  std::free(scopes);
+  return functions;
+}
+
+// Qualified name of a function DIE: the demangled linkage name, found through
+// DW_AT_abstract_origin and DW_AT_specification, else the plain DW_AT_name.
+std::string die_function_name(Dwarf_Die* die) {
+  Dwarf_Attribute attribute;
+  const char* name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attribute));
+  if (name == nullptr)
+    name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attribute));
+  if (name != nullptr) return demangle(name);
+  name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attribute));
+  return name == nullptr ? std::string() : std::string(name);
+}
+
+// Position of the call that `inlined` (a DW_TAG_inlined_subroutine) expands.
+void set_call_site(Dwarf_Die* inlined, SourceFrame& frame) {
+  Dwarf_Attribute attribute;
+  Dwarf_Word value = 0;
+  Dwarf_Die cu;
+  Dwarf_Files* files = nullptr;
+  if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attribute), &value) == 0 &&
+      dwarf_diecu(inlined, &cu, nullptr, nullptr) != nullptr &&
+      dwarf_getsrcfiles(&cu, &files, nullptr) == 0) {
+    // elfutils numbers the file table from 0 for every DWARF version (it
+    // inserts a placeholder entry 0 before DWARF 5), so the index is used as is.
+    const char* file = dwarf_filesrc(files, value, nullptr, nullptr);
+    if (file != nullptr) frame.file = file;
+  }
+  if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attribute), &value) == 0)
+    frame.line = static_cast<int>(value);
+  if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_column, &attribute), &value) == 0)
+    frame.column = static_cast<int>(value);
+}
+
+std::vector<SourceFrame> expand_inline_chain(std::vector<Dwarf_Die>& functions,
+                                             const SourceFrame& innermost) {
+  std::vector<SourceFrame> frames;
+  for (std::size_t level = 0; level < functions.size(); ++level) {
+    bool outermost = level + 1 == functions.size();
+    SourceFrame frame;
+    if (level == 0) {
+      frame = innermost;
+    } else {
+      set_call_site(&functions[level - 1], frame);
+    }
+    // The ELF symbol names the out-of-line function, clone suffixes included.
+    if (outermost && !innermost.function.empty()) {
+      frame.function = innermost.function;
+    } else {
+      frame.function = die_function_name(&functions[level]);
+    }
+    frame.inlined = !outermost;
+    frames.push_back(std::move(frame));
+  }
+  return frames;
+}
+
+}  // namespace
+
+std::vector<SourceFrame> describe_address(Dwfl_Module* module, Dwarf_Addr address) {
+  SourceFrame innermost;
+  innermost.function = symbol_name(module, address);
+  set_line_table_position(module, address, innermost);
+
+  Dwarf_Addr bias = 0;
+  Dwarf_Die* cu = dwfl_module_addrdie(module, address, &bias);
+  if (cu == nullptr) return {innermost};
+  std::vector<Dwarf_Die> functions = function_scopes(cu, address - bias);
+  if (functions.size() < 2) return {innermost};
+  return expand_inline_chain(functions, innermost);
+}
+
+}  // namespace stray::symbolize
