@@ -31,7 +31,7 @@ std::string format_location(const Frame& frame, const ShortPaths& paths);
 std::string format_frame(std::size_t index, const Frame& frame, const ShortPaths& paths,
                          bool show_address);
 
-// "fd 5 -> pipe:[123], futex 0x7f3c2a1c0, timeout 5.000 s"; empty when the
+// "fd 5 -> pipe:[123], futex 0x7f3c2a1c0, timeout 5.000 s", or empty when the
 // wait object has no field set.
 std::string format_wait(const WaitObject& wait);
 
