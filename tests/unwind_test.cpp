@@ -295,6 +295,66 @@ TEST_F(UnwindDeepTest, CorruptReturnAddressEndsUnwind) {
   EXPECT_EQ(names.back(), "chain_level3");
 }
 
+TEST_F(UnwindDeepTest, SelfLinkedFramePointerIsLoop) {
+  // chain_level2 computes its CFA from rbp. A saved rbp that points at
+  // itself, next to a return address back into chain_level2, makes every
+  // step produce the same frame.
+  Unwinder unwinder;
+  auto clean = unwinder.unwind(raw_, *files_);
+  const UnwoundStack& chain = clean.at(index_of("chain"));
+  std::optional<std::uint64_t> in_level2;
+  for (std::size_t i = 1; i < chain.frames.size(); ++i) {
+    if (symbols_.function_at(chain.frames[i].pc - 1) == "chain_level2") {
+      in_level2 = chain.frames[i].pc;
+    }
+  }
+  ASSERT_TRUE(in_level2);
+  RawThread& thread = raw_.threads.at(index_of("chain"));
+  std::uint64_t frame = (thread.stack.base + 1024) & ~std::uint64_t{7};
+  std::memcpy(thread.stack.bytes.data() + (frame - thread.stack.base), &frame, 8);
+  std::memcpy(thread.stack.bytes.data() + (frame + 8 - thread.stack.base), &*in_level2, 8);
+  thread.registers.rip = *in_level2;
+  thread.registers.rbp = frame;
+  thread.registers.rsp = frame - 64;
+
+  auto stacks = unwinder.unwind(raw_, *files_);
+  const UnwoundStack& stack = stacks.at(index_of("chain"));
+
+  EXPECT_EQ(stack.end, UnwindEnd::loop) << stack.detail;
+  EXPECT_EQ(stack.frames.size(), 2u);
+  EXPECT_FALSE(stack.detail.empty());
+}
+
+TEST_F(UnwindDeepTest, StackPointerGoingDownIsLoop) {
+  // With rbp below rsp, chain_level2's rbp-based CFA puts the caller's
+  // stack pointer below the current one.
+  Unwinder unwinder;
+  auto clean = unwinder.unwind(raw_, *files_);
+  const UnwoundStack& chain = clean.at(index_of("chain"));
+  std::optional<std::uint64_t> in_level2;
+  for (std::size_t i = 1; i < chain.frames.size(); ++i) {
+    if (symbols_.function_at(chain.frames[i].pc - 1) == "chain_level2") {
+      in_level2 = chain.frames[i].pc;
+    }
+  }
+  ASSERT_TRUE(in_level2);
+  RawThread& thread = raw_.threads.at(index_of("chain"));
+  std::uint64_t frame = (thread.stack.base + 1024) & ~std::uint64_t{7};
+  std::uint64_t saved_rbp = frame + 2048;
+  std::memcpy(thread.stack.bytes.data() + (frame - thread.stack.base), &saved_rbp, 8);
+  std::memcpy(thread.stack.bytes.data() + (frame + 8 - thread.stack.base), &*in_level2, 8);
+  thread.registers.rip = *in_level2;
+  thread.registers.rbp = frame;
+  thread.registers.rsp = frame + 512;
+
+  auto stacks = unwinder.unwind(raw_, *files_);
+  const UnwoundStack& stack = stacks.at(index_of("chain"));
+
+  EXPECT_EQ(stack.end, UnwindEnd::loop) << stack.detail;
+  EXPECT_EQ(stack.frames.size(), 1u);
+  EXPECT_NE(stack.detail.find("below"), std::string::npos) << stack.detail;
+}
+
 TEST_F(UnwindDeepTest, GarbageStacksNeverCrash) {
   std::mt19937_64 random(12345);
   Unwinder unwinder;
@@ -364,14 +424,15 @@ std::uint64_t vdso_function(const RawSnapshot& raw, const std::string& name) {
 
 TEST_F(UnwindDeepTest, VdsoFrameUnwindsThroughCopy) {
   // Places the chain thread at the entry of a vDSO function as if
-  // chain_level3 had just called it: the return address into chain_level3
-  // is at the new stack pointer.
+  // chain_level1 had just called it: the return address into chain_level1
+  // is at the new stack pointer. chain_level1 is chosen because no frame
+  // above it computes its CFA from rbp, whose value there is not known.
   Unwinder unwinder;
   auto clean = unwinder.unwind(raw_, *files_);
   const UnwoundStack& chain = clean.at(index_of("chain"));
   std::size_t caller = chain.frames.size();
   for (std::size_t i = 1; i < chain.frames.size(); ++i) {
-    if (symbols_.function_at(chain.frames[i].pc - 1) == "chain_level3") caller = i;
+    if (symbols_.function_at(chain.frames[i].pc - 1) == "chain_level1") caller = i;
   }
   ASSERT_LT(caller, chain.frames.size());
   std::uint64_t entry = vdso_function(raw_, "__vdso_clock_gettime");

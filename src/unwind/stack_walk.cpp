@@ -21,8 +21,30 @@ void finish(UnwoundStack& stack, UnwindEnd end, std::string detail) {
   stack.detail = std::move(detail);
 }
 
+Frame read_frame(unw_cursor_t& cursor, FrameKind kind) {
+  unw_word_t pc = 0;
+  unw_word_t sp = 0;
+  unw_get_reg(&cursor, UNW_REG_IP, &pc);
+  unw_get_reg(&cursor, UNW_REG_SP, &sp);
+  Frame frame;
+  frame.pc = pc;
+  frame.sp = sp;
+  frame.kind = kind;
+  return frame;
+}
+
+// libunwind 1.6.2 returns UNW_EBADFRAME when a step leaves the pc and the
+// CFA unchanged, and in rarer cases (a CFA expression that names a
+// register), so the cursor is compared with the last frame to tell them apart.
+bool step_repeated_frame(unw_cursor_t& cursor, const Frame& last, int result) {
+  if (result != -UNW_EBADFRAME) return false;
+  Frame next = read_frame(cursor, FrameKind::cfi);
+  return next.pc == last.pc && next.sp == last.sp;
+}
+
 // Names the cause when unw_step returned 0 (no caller) or a negative error.
-void finish_failed_step(UnwoundStack& stack, const ThreadAddressSpace& thread, int result) {
+void finish_failed_step(UnwoundStack& stack, const ThreadAddressSpace& thread,
+                        unw_cursor_t& cursor, int result) {
   RemoteAddress pc = stack.frames.back().pc;
   if (thread.failed_read_beyond_copy) {
     finish(stack, UnwindEnd::stack_copy_exhausted,
@@ -34,6 +56,10 @@ void finish_failed_step(UnwoundStack& stack, const ThreadAddressSpace& thread, i
            fmt::format("no unwind information for pc {:#x} and no usable frame pointer", pc));
   } else if (result == 0) {
     finish(stack, UnwindEnd::outermost, "");
+  } else if (step_repeated_frame(cursor, stack.frames.back(), result)) {
+    finish(stack, UnwindEnd::loop,
+           fmt::format("the step from pc {:#x} sp {:#x} leads to the same pc and sp again", pc,
+                       stack.frames.back().sp));
   } else if (thread.failed_read) {
     finish(stack, UnwindEnd::error,
            fmt::format("the step from pc {:#x} read address {:#x}, which the snapshot does not "
@@ -57,18 +83,6 @@ bool is_loop(const std::vector<Frame>& frames, const Frame& next, bool crossed_s
   });
 }
 
-Frame read_frame(unw_cursor_t& cursor, FrameKind kind) {
-  unw_word_t pc = 0;
-  unw_word_t sp = 0;
-  unw_get_reg(&cursor, UNW_REG_IP, &pc);
-  unw_get_reg(&cursor, UNW_REG_SP, &sp);
-  Frame frame;
-  frame.pc = pc;
-  frame.sp = sp;
-  frame.kind = kind;
-  return frame;
-}
-
 // Performs one unw_step and appends the caller frame. Returns false when
 // the unwind ended, with the reason stored in `stack`.
 bool step(unw_cursor_t& cursor, ThreadAddressSpace& thread, UnwoundStack& stack,
@@ -76,7 +90,7 @@ bool step(unw_cursor_t& cursor, ThreadAddressSpace& thread, UnwoundStack& stack,
   thread.reset_observations();
   int result = unw_step(&cursor);
   if (result <= 0) {
-    finish_failed_step(stack, thread, result);
+    finish_failed_step(stack, thread, cursor, result);
     return false;
   }
   if (stack.frames.size() >= max_frames) {

@@ -41,7 +41,11 @@ KEEP_FRAME void park_in_read() {
 
 KEEP_FRAME void chain_level4() { park_in_read(); NO_TAIL_CALL(); }
 KEEP_FRAME void chain_level3() { chain_level4(); NO_TAIL_CALL(); }
-KEEP_FRAME void chain_level2() { chain_level3(); NO_TAIL_CALL(); }
+// Keeps rbp as its frame pointer, so its CFI defines the CFA from rbp.
+KEEP_FRAME __attribute__((optimize("no-omit-frame-pointer"))) void chain_level2() {
+  chain_level3();
+  NO_TAIL_CALL();
+}
 KEEP_FRAME void chain_level1() { chain_level2(); NO_TAIL_CALL(); }
 KEEP_FRAME void* chain_thread(void*) {
   print_tid("chain");
