@@ -288,6 +288,7 @@ TEST(Symbolize, DynsymNamesWithoutDebugFile) {
   symbolizer.symbolize(raw, files, frames);
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_NE(frames[0].function.find("nanosleep"), std::string::npos) << frames[0].function;
+  EXPECT_EQ(frames[0].function.find('@'), std::string::npos) << "symbol version kept";
   EXPECT_EQ(frames[0].file, "");
   EXPECT_EQ(frames[0].line, 0);
 }

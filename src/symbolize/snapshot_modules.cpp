@@ -9,12 +9,9 @@
 namespace stray::symbolize {
 
 SnapshotModules::SnapshotModules(const RawSnapshot& raw, ModuleFiles& files, ModuleCache& cache)
-    : raw_(raw), files_(files), cache_(cache) {
-  by_start_.reserve(raw.mappings.size());
-  for (const Mapping& mapping : raw.mappings) by_start_.push_back(&mapping);
-  std::sort(by_start_.begin(), by_start_.end(),
-            [](const Mapping* a, const Mapping* b) { return a->start < b->start; });
-}
+    : raw_(raw), files_(files), cache_(cache),
+      sorted_(std::is_sorted(raw.mappings.begin(), raw.mappings.end(),
+                             [](const Mapping& a, const Mapping& b) { return a.start < b.start; })) {}
 
 AddressModule SnapshotModules::find(RemoteAddress address) {
   const Mapping* mapping = mapping_at(address);
@@ -25,11 +22,19 @@ AddressModule SnapshotModules::find(RemoteAddress address) {
 }
 
 const Mapping* SnapshotModules::mapping_at(RemoteAddress address) const {
-  auto after = std::upper_bound(by_start_.begin(), by_start_.end(), address,
-                                [](RemoteAddress value, const Mapping* m) { return value < m->start; });
-  if (after == by_start_.begin()) return nullptr;
-  const Mapping* mapping = *(after - 1);
-  return mapping->contains(address) ? mapping : nullptr;
+  const std::vector<Mapping>& mappings = raw_.mappings;
+  if (!sorted_) {
+    auto found = std::find_if(mappings.begin(), mappings.end(),
+                              [address](const Mapping& mapping) { return mapping.contains(address); });
+    return found == mappings.end() ? nullptr : &*found;
+  }
+  auto after = std::upper_bound(mappings.begin(), mappings.end(), address,
+                                [](RemoteAddress value, const Mapping& mapping) {
+                                  return value < mapping.start;
+                                });
+  if (after == mappings.begin()) return nullptr;
+  const Mapping& mapping = *(after - 1);
+  return mapping.contains(address) ? &mapping : nullptr;
 }
 
 AddressModule SnapshotModules::resolve(const Mapping& mapping) {
@@ -65,10 +70,10 @@ const MemoryCopy* SnapshotModules::memory_copy_of(const Mapping& mapping) const 
 // file's mapping at offset 0, which is right when the first PT_LOAD has
 // p_vaddr 0 (usual for ET_DYN) and wrong for ET_EXEC.
 std::uint64_t SnapshotModules::estimate_bias(const Mapping& mapping) const {
-  for (const Mapping* other : by_start_) {
-    if (other->offset == 0 && other->inode == mapping.inode && other->path == mapping.path &&
-        other->dev_major == mapping.dev_major && other->dev_minor == mapping.dev_minor)
-      return other->start;
+  for (const Mapping& other : raw_.mappings) {
+    if (other.offset == 0 && other.inode == mapping.inode && other.path == mapping.path &&
+        other.dev_major == mapping.dev_major && other.dev_minor == mapping.dev_minor)
+      return other.start;
   }
   return mapping.start - mapping.offset;
 }

@@ -1,6 +1,7 @@
 // Finds, for an address of one snapshot, the mapping that contains it, the
 // cached module of the mapped file and the file's load bias. Built per
-// symbolize call; each mapping is resolved once.
+// symbolize call, so it must be cheap to build. Each mapping is resolved
+// once per call.
 #pragma once
 
 #include <cstdint>
@@ -34,7 +35,9 @@ class SnapshotModules {
   const RawSnapshot& raw_;
   ModuleFiles& files_;
   ModuleCache& cache_;
-  std::vector<const Mapping*> by_start_;
+  // /proc/PID/maps lists mappings by ascending address, which allows a
+  // binary search. Other orders fall back to a linear scan.
+  bool sorted_;
   std::unordered_map<const Mapping*, AddressModule> resolved_;
 };
 

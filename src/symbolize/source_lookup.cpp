@@ -4,6 +4,7 @@
 #include <elfutils/libdw.h>
 
 #include <cstdlib>
+#include <string_view>
 
 #include "symbolize/demangle.hpp"
 
@@ -16,7 +17,12 @@ std::string symbol_name(Dwfl_Module* module, Dwarf_Addr address) {
   GElf_Sym symbol;
   const char* name =
       dwfl_module_addrinfo(module, address, &offset, &symbol, nullptr, nullptr, nullptr);
-  return demangle(name);
+  if (name == nullptr) return {};
+  // Drop the symbol version ("pthread_cond_wait@@GLIBC_2.3.2"), which
+  // libdwfl returns as part of the name and which would stop demangling.
+  std::string_view unversioned(name);
+  unversioned = unversioned.substr(0, unversioned.find('@'));
+  return demangle(std::string(unversioned).c_str());
 }
 
 void set_line_table_position(Dwfl_Module* module, Dwarf_Addr address, SourceFrame& frame) {
