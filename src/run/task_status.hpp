@@ -1,0 +1,17 @@
+// The few /proc/TID/status fields the launcher needs to decide what a held
+// thread is doing.
+#pragma once
+
+#include <optional>
+
+namespace stray::run {
+
+// The thread group (process) of `tid`, from the "Tgid:" line; std::nullopt
+// when the thread is gone.
+std::optional<int> thread_group_of(int tid);
+
+// True when `signal` has its default action in process `pid`: neither
+// caught (SigCgt) nor ignored (SigIgn). False when the status is unreadable.
+bool has_default_action(int pid, int signal);
+
+}  // namespace stray::run
