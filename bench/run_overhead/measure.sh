@@ -1,0 +1,42 @@
+#!/bin/sh
+# Measures the overhead of `stray run` on a test binary that creates and
+# joins 10,000 threads and forks 1,000 children (thread_churn.cpp).
+# Runs the binary ROUNDS times alone and ROUNDS times under `stray run`,
+# alternating, and prints the median wall time of each and their ratio.
+#
+# Usage: measure.sh STRAY THREAD_CHURN [ROUNDS]   (ROUNDS defaults to 7)
+set -eu
+
+stray=$1
+churn=$2
+rounds=${3:-7}
+
+now() { date +%s.%N; }
+
+elapsed() {
+  start=$(now)
+  "$@" > /dev/null
+  end=$(now)
+  awk "BEGIN { printf \"%.3f\n\", $end - $start }"
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+plain=$(mktemp)
+under=$(mktemp)
+trap 'rm -f "$plain" "$under"' EXIT
+i=0
+while [ "$i" -lt "$rounds" ]; do
+  elapsed "$churn" >> "$plain"
+  elapsed "$stray" run -- "$churn" >> "$under"
+  i=$((i + 1))
+done
+
+plain_median=$(median < "$plain")
+under_median=$(median < "$under")
+echo "rounds: $rounds"
+echo "alone: $(tr '\n' ' ' < "$plain")"
+echo "under stray run: $(tr '\n' ' ' < "$under")"
+echo "median alone: $plain_median s"
+echo "median under stray run: $under_median s"
+awk "BEGIN { printf \"ratio: %.3f\n\", $under_median / $plain_median }"
