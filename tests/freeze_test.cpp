@@ -53,6 +53,30 @@ TEST(Freeze, StopsAndReleasesEveryThread) {
   EXPECT_EQ(test::check_released(target.pid()), "");
 }
 
+// Names, start times and states are read before the freeze window opens,
+// so the state is the thread's own ('S' here), not the 't' of its stop.
+TEST(Freeze, DescribesEveryThread) {
+  TargetProcess target("parked", {"3"});
+  ASSERT_GT(target.pid(), 0);
+  // "ready" comes just before the last thread blocks, so wait for every 'S'.
+  for (int tid : proc::read_tids(target.pid())) {
+    for (int i = 0; i < 200 && task_state(target.pid(), tid) != 'S'; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_EQ(task_state(target.pid(), tid), 'S') << "tid " << tid << " never blocked";
+  }
+  FrozenProcess frozen = FrozenProcess::freeze(target.pid());
+  ASSERT_EQ(frozen.threads().size(), proc::read_tids(target.pid()).size());
+  for (const FrozenThread& thread : frozen.threads()) {
+    auto stat = proc::try_read_task_stat(target.pid(), thread.tid);
+    ASSERT_TRUE(stat.has_value()) << "tid " << thread.tid;
+    EXPECT_EQ(thread.start_time, stat->start_time) << "tid " << thread.tid;
+    EXPECT_EQ(thread.name, proc::try_read_task_comm(target.pid(), thread.tid).value_or("?"))
+        << "tid " << thread.tid;
+    EXPECT_EQ(thread.state, 'S') << "tid " << thread.tid;
+  }
+}
+
 TEST(Freeze, ResumeTwiceIsHarmless) {
   TargetProcess target("parked", {"2"});
   ASSERT_GT(target.pid(), 0);

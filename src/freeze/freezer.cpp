@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -43,6 +44,23 @@ bool describe_thread(int pid, int tid, FrozenThread& thread) {
   return true;
 }
 
+// Reads stat and comm of every listed thread, two /proc reads per thread
+// that would otherwise lengthen the stop. Threads that are gone are left out.
+std::map<int, FrozenThread> describe_threads(int pid) {
+  std::map<int, FrozenThread> described;
+  std::vector<int> tids;
+  try {
+    tids = proc::read_tids(pid);
+  } catch (const Error&) {
+    return described;  // seize_all reports the exit with the usual error
+  }
+  for (int tid : tids) {
+    FrozenThread thread;
+    if (describe_thread(pid, tid, thread)) described.emplace(tid, std::move(thread));
+  }
+  return described;
+}
+
 }  // namespace
 
 FrozenProcess::FrozenProcess(int pid) : pid_(pid) {}
@@ -69,12 +87,12 @@ FrozenProcess FrozenProcess::freeze(int pid, const FreezeOptions& options) {
   ::pthread_sigmask(SIG_BLOCK, &block, reinterpret_cast<sigset_t*>(frozen.saved_mask_));
   frozen.signals_blocked_ = true;
 
-  frozen.seize_all();
+  frozen.seize_all(describe_threads(pid));
   frozen.wait_for_stops(options.stop_timeout);
   return frozen;
 }
 
-void FrozenProcess::seize_all() {
+void FrozenProcess::seize_all(std::map<int, FrozenThread> described) {
   std::set<int> seen;
   SeizeFailures failures;
   started_ = std::chrono::steady_clock::now();
@@ -93,8 +111,14 @@ void FrozenProcess::seize_all() {
     for (int tid : tids) {
       if (!seen.insert(tid).second) continue;
       found_new = true;
+      // A thread created after describe_threads ran is described here,
+      // inside the freeze window.
       FrozenThread thread;
-      if (!describe_thread(pid_, tid, thread)) continue;
+      if (auto it = described.find(tid); it != described.end()) {
+        thread = std::move(it->second);
+      } else if (!describe_thread(pid_, tid, thread)) {
+        continue;
+      }
       if (seize_and_interrupt(tid, failures)) threads_.push_back(std::move(thread));
     }
     if (!found_new) break;

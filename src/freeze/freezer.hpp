@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,10 @@ struct FreezeOptions {
 struct FrozenThread {
   int tid = 0;
   std::string name;
-  char state = '?';  // /proc state read just before the seize
+  // /proc state, read before the freeze window opens (or just before the
+  // seize, for a thread created since), so a thread stopped before stray
+  // came shows 'T' rather than the 't' of its ptrace stop.
+  char state = '?';
   std::uint64_t start_time = 0;
   StopKind stop = StopKind::not_stopped;
   int pending_signal = 0;  // re-injected by PTRACE_DETACH
@@ -60,7 +64,7 @@ class FrozenProcess {
 
  private:
   explicit FrozenProcess(int pid);
-  void seize_all();
+  void seize_all(std::map<int, FrozenThread> described);
   bool seize_and_interrupt(int tid, SeizeFailures& failures);
   void wait_for_stops(std::chrono::milliseconds timeout);
   void detach(FrozenThread& thread);
