@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import report  # noqa: E402
@@ -38,6 +39,7 @@ def parse_arguments():
     parser.add_argument("--target", required=True, help="path of stray_bench_target")
     parser.add_argument("--floor-probe", required=True, help="path of stray_floor_probe")
     parser.add_argument("--watch-bench", required=True, help="path of stray_watch_bench")
+    parser.add_argument("--spawn", required=True, help="path of stray_bench_spawn")
     parser.add_argument("--output", required=True, help="Markdown file to write")
     parser.add_argument("--threads", default="10,100,1000,4000",
                         help="comma-separated thread counts (default: %(default)s)")
@@ -72,7 +74,8 @@ def tool_environment():
 def run_tool_once(tool, target, record, arguments, scratch):
     output = os.path.join(scratch, "output") if tool.keeps_output else os.devnull
     target.arm()
-    result = run_measured(tool.command(target.pid), output, arguments.timeout, tool_environment())
+    result = run_measured(arguments.spawn, tool.command(target.pid), output,
+                          os.path.join(scratch, "measured"), arguments.timeout, tool_environment())
     stall = target.stop()
     if result.timed_out:
         target.resume_if_stopped()
@@ -103,7 +106,8 @@ def run_watch(target, arguments, scratch):
     """Run stray_watch_bench and return one dict of costs per snapshot, or [] if it failed."""
     output = os.path.join(scratch, "watch")
     command = [arguments.watch_bench, str(target.pid), str(arguments.watch_snapshots)]
-    result = run_measured(command, output, arguments.timeout, tool_environment())
+    result = run_measured(arguments.spawn, command, output, os.path.join(scratch, "measured"),
+                          arguments.timeout, tool_environment())
     if result.status != 0 or result.timed_out:
         log("%d threads: FAILED: stray_watch_bench exit status %d: %s" % (
             target.threads, result.status, result.stderr.strip()[-500:]))
