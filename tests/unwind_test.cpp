@@ -475,16 +475,19 @@ TEST_F(UnwindDeepTest, SameFramesAsEuStack) {
   auto result = test::run_command({"eu-stack", "-n", "0", "-p", std::to_string(target_.pid())});
   if (result.exit_code() == 127) GTEST_SKIP() << "eu-stack is not installed";
   auto reference = parse_eu_stack(result.out);
-  ASSERT_EQ(reference.size(), raw_.threads.size()) << result.out << result.err;
+  // The main thread may still be returning from the write of "ready" when
+  // SetUp captures, so both sides look at the process after eu-stack.
+  RawSnapshot raw = capture_process(target_.pid(), *files_);
+  ASSERT_EQ(reference.size(), raw.threads.size()) << result.out << result.err;
 
   Unwinder unwinder(UnwindOptions{.max_frames = 4096});
-  auto stacks = unwinder.unwind(raw_, *files_);
-  for (std::size_t t = 0; t < raw_.threads.size(); ++t) {
-    const auto& expected = reference[raw_.threads[t].tid];
+  auto stacks = unwinder.unwind(raw, *files_);
+  for (std::size_t t = 0; t < raw.threads.size(); ++t) {
+    const auto& expected = reference[raw.threads[t].tid];
     std::vector<std::uint64_t> pcs;
     for (const Frame& frame : stacks[t].frames) pcs.push_back(frame.pc);
-    EXPECT_EQ(pcs.size(), expected.size()) << "tid " << raw_.threads[t].tid;
-    EXPECT_EQ(pcs, expected) << "tid " << raw_.threads[t].tid;
+    EXPECT_EQ(pcs.size(), expected.size()) << "tid " << raw.threads[t].tid;
+    EXPECT_EQ(pcs, expected) << "tid " << raw.threads[t].tid;
   }
 }
 
@@ -553,6 +556,27 @@ TEST(UnwindManyThreads, CachePoliciesAgreeAndAreFast) {
   // A loose bound for a shared 2-core machine; the measured time is printed
   // above.
   EXPECT_LT(warm_ms[UnwindCache::global], 250.0);
+}
+
+TEST(UnwindManyThreads, SameFramesAsEuStack) {
+  TargetProcess target("unwind_many", {"1000"}, std::chrono::seconds(30));
+  ASSERT_NE(target.pid(), 0);
+  auto result = test::run_command({"eu-stack", "-n", "0", "-p", std::to_string(target.pid())});
+  if (result.exit_code() == 127) GTEST_SKIP() << "eu-stack is not installed";
+  auto reference = parse_eu_stack(result.out);
+  ModuleFiles files(target.pid());
+  RawSnapshot raw = capture_process(target.pid(), files);
+  ASSERT_EQ(reference.size(), raw.threads.size()) << result.err;
+
+  Unwinder unwinder;
+  auto stacks = unwinder.unwind(raw, files);
+  std::size_t mismatches = 0;
+  for (std::size_t t = 0; t < raw.threads.size(); ++t) {
+    std::vector<std::uint64_t> pcs;
+    for (const Frame& frame : stacks[t].frames) pcs.push_back(frame.pc);
+    if (pcs != reference[raw.threads[t].tid]) ++mismatches;
+  }
+  EXPECT_EQ(mismatches, 0u);
 }
 
 }  // namespace
