@@ -1,0 +1,206 @@
+// The rules-file parser and the glob matcher over demangled names.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+#include "rules/glob.hpp"
+#include "stray/rules.hpp"
+
+namespace stray {
+namespace {
+
+using rules::glob_matches;
+using rules::pattern_has_parameters;
+using rules::qualified_name;
+
+TEST(RulesParser, ValidFile) {
+  const std::string text =
+      "# pool of the job queue\n"
+      "\n"
+      "start:\"(anonymous namespace)::pool_worker()\" top:*wait_for_job class:condvar max:8  # 8 workers\n"
+      "  name:worker-?\tmodule:libfoo.so*\n"
+      "any:grpc::*\n";
+  std::vector<Rule> rules = parse_rules(text, "app.supp");
+  ASSERT_EQ(rules.size(), 3u);
+
+  ASSERT_EQ(rules[0].terms.size(), 3u);
+  EXPECT_EQ(rules[0].terms[0].key, RuleKey::start);
+  EXPECT_EQ(rules[0].terms[0].pattern, "(anonymous namespace)::pool_worker()");
+  EXPECT_EQ(rules[0].terms[1].key, RuleKey::top);
+  EXPECT_EQ(rules[0].terms[1].pattern, "*wait_for_job");
+  EXPECT_EQ(rules[0].terms[2].key, RuleKey::thread_class);
+  EXPECT_EQ(rules[0].terms[2].pattern, "condvar");
+  EXPECT_EQ(rules[0].max, std::optional<std::size_t>(8));
+  EXPECT_EQ(rules[0].origin, "app.supp:3");
+
+  ASSERT_EQ(rules[1].terms.size(), 2u);
+  EXPECT_EQ(rules[1].terms[0].key, RuleKey::name);
+  EXPECT_EQ(rules[1].terms[0].pattern, "worker-?");
+  EXPECT_EQ(rules[1].terms[1].key, RuleKey::module);
+  EXPECT_EQ(rules[1].terms[1].pattern, "libfoo.so*");
+  EXPECT_FALSE(rules[1].max.has_value());
+  EXPECT_EQ(rules[1].origin, "app.supp:4");
+
+  ASSERT_EQ(rules[2].terms.size(), 1u);
+  EXPECT_EQ(rules[2].terms[0].key, RuleKey::any);
+  EXPECT_EQ(rules[2].origin, "app.supp:5");
+}
+
+TEST(RulesParser, EscapesAndQuotes) {
+  std::vector<Rule> rules = parse_rules(
+      "top:Vec::operator\\*() name:\"say \\\"hi\\\" # not a comment\" any:a\\ b\\#c\r\n", "f");
+  ASSERT_EQ(rules.size(), 1u);
+  ASSERT_EQ(rules[0].terms.size(), 3u);
+  EXPECT_EQ(rules[0].terms[0].pattern, "Vec::operator\\*()");
+  EXPECT_EQ(rules[0].terms[1].pattern, "say \\\"hi\\\" # not a comment");
+  EXPECT_EQ(rules[0].terms[2].pattern, "a\\ b\\#c");
+  EXPECT_TRUE(glob_matches(rules[0].terms[1].pattern, "say \"hi\" # not a comment"));
+  EXPECT_TRUE(glob_matches(rules[0].terms[2].pattern, "a b#c"));
+}
+
+TEST(RulesParser, EmptyAndCommentOnlyFiles) {
+  EXPECT_TRUE(parse_rules("", "f").empty());
+  EXPECT_TRUE(parse_rules("# only a comment\n   \n\t# another\n", "f").empty());
+}
+
+struct MalformedCase {
+  std::string text;
+  std::size_t line;
+  std::size_t column;
+  std::string message;
+};
+
+TEST(RulesParser, MalformedLines) {
+  const std::vector<MalformedCase> cases = {
+      {"top", 1, 1, "expected KEY:PATTERN, got 'top'"},
+      {"top:a  stray", 1, 8, "expected KEY:PATTERN, got 'stray'"},
+      {"tpo:foo", 1, 1, "unknown key 'tpo', expected one of top, any, start, name, class, module, max"},
+      {"TOP:foo", 1, 1, "unknown key 'TOP'"},
+      {":foo", 1, 1, "expected a key before ':'"},
+      {"top:", 1, 5, "expected a pattern after 'top:'"},
+      {"top: any:x", 1, 5, "expected a pattern after 'top:'"},
+      {"top:\"\"", 1, 5, "expected a pattern after 'top:'"},
+      {"name:\"abc", 1, 6, "expected a closing '\"' for the quote opened here"},
+      {"top:\"a\"b", 1, 8, "expected whitespace after the closing '\"'"},
+      {"top:a\"b", 1, 6, "expected '\"' only at the start of a pattern"},
+      {"top:abc\\", 1, 8, "expected a character after '\\'"},
+      {"top:a max:0", 1, 11, "expected a thread count from 1 to 1000000 after 'max:', got '0'"},
+      {"top:a max:x", 1, 11, "got 'x'"},
+      {"top:a max:-1", 1, 11, "got '-1'"},
+      {"top:a max:99999999999999999999", 1, 11, "got '99999999999999999999'"},
+      {"top:a max:2 max:3", 1, 13, "duplicate 'max:' in one rule"},
+      {"max:3", 1, 1, "expected at least one KEY:PATTERN term besides 'max:'"},
+      {"class:condvra", 1, 7, "unknown class 'condvra', expected one of running, mutex"},
+      {"top:a\n# fine\n\n  tpo:b", 4, 3, "unknown key 'tpo'"},
+  };
+  for (const MalformedCase& c : cases) {
+    try {
+      parse_rules(c.text, "bad.supp");
+      ADD_FAILURE() << "accepted: " << c.text;
+    } catch (const RulesSyntaxError& error) {
+      EXPECT_EQ(error.file(), "bad.supp") << c.text;
+      EXPECT_EQ(error.line(), c.line) << c.text;
+      EXPECT_EQ(error.column(), c.column) << c.text;
+      EXPECT_NE(error.message().find(c.message), std::string::npos) << c.text << "\n" << error.message();
+      EXPECT_EQ(error.kind(), ErrorKind::invalid_input) << c.text;
+      const std::string position =
+          "bad.supp:" + std::to_string(c.line) + ":" + std::to_string(c.column) + ": ";
+      EXPECT_EQ(std::string(error.what()).rfind(position, 0), 0u) << error.what();
+    }
+  }
+}
+
+TEST(RulesParser, ClassGlobIsNotValidated) {
+  std::vector<Rule> rules = parse_rules("class:*wait*", "f");
+  ASSERT_EQ(rules.size(), 1u);
+  EXPECT_EQ(rules[0].terms[0].pattern, "*wait*");
+}
+
+TEST(RulesParser, MissingFileIsInvalidInput) {
+  try {
+    load_rules_file("/nonexistent/stray.supp");
+    ADD_FAILURE() << "a missing file was accepted";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
+    EXPECT_NE(std::string(error.what()).find("/nonexistent/stray.supp"), std::string::npos);
+  }
+}
+
+TEST(RulesParser, FormatRoundTrips) {
+  const std::string text =
+      "start:\"(anonymous namespace)::f(int, char)\" top:a\\*b name:\"x \\\"y\\\"\" class:epoll max:3\n"
+      "any:\"#hash\" module:/usr/lib/libz.so*\n";
+  std::vector<Rule> rules = parse_rules(text, "f");
+  ASSERT_EQ(rules.size(), 2u);
+  for (const Rule& rule : rules) {
+    std::vector<Rule> again = parse_rules(format_rule(rule), "g");
+    ASSERT_EQ(again.size(), 1u) << format_rule(rule);
+    ASSERT_EQ(again[0].terms.size(), rule.terms.size()) << format_rule(rule);
+    for (std::size_t i = 0; i < rule.terms.size(); ++i) {
+      EXPECT_EQ(again[0].terms[i].key, rule.terms[i].key) << format_rule(rule);
+      EXPECT_EQ(again[0].terms[i].pattern, rule.terms[i].pattern) << format_rule(rule);
+    }
+    EXPECT_EQ(again[0].max, rule.max);
+  }
+  EXPECT_EQ(format_rule(rules[0]),
+            "start:\"(anonymous namespace)::f(int, char)\" top:a\\*b name:\"x \\\"y\\\"\" class:epoll max:3");
+}
+
+TEST(RulesParser, BuiltinRulesParse) {
+  const std::vector<Rule>& rules = builtin_rules();
+  ASSERT_FALSE(rules.empty());
+  for (const Rule& rule : rules) {
+    EXPECT_EQ(rule.origin.rfind("builtin:", 0), 0u) << rule.origin;
+    EXPECT_FALSE(rule.terms.empty()) << rule.origin;
+  }
+}
+
+TEST(Glob, Wildcards) {
+  EXPECT_TRUE(glob_matches("grpc::*", "grpc::Server::Run"));
+  EXPECT_TRUE(glob_matches("*", ""));
+  EXPECT_TRUE(glob_matches("a*b*c", "a__b__c"));
+  EXPECT_TRUE(glob_matches("worker-?", "worker-7"));
+  EXPECT_FALSE(glob_matches("worker-?", "worker-17"));
+  EXPECT_FALSE(glob_matches("grpc::*", "xgrpc::Server"));
+  EXPECT_FALSE(glob_matches("abc", "abcd"));
+  EXPECT_TRUE(glob_matches("*::run", "ns::Task<int>::run"));
+  EXPECT_FALSE(glob_matches("*::run", "ns::Task<int>::run2"));
+}
+
+TEST(Glob, EscapesAndBrackets) {
+  EXPECT_TRUE(glob_matches("operator\\*", "operator*"));
+  EXPECT_FALSE(glob_matches("operator\\*", "operator*="));
+  EXPECT_TRUE(glob_matches("a\\?", "a?"));
+  EXPECT_FALSE(glob_matches("a\\?", "ab"));
+  EXPECT_TRUE(glob_matches("operator[]", "operator[]"));
+  EXPECT_TRUE(glob_matches(rules::escape_glob("f<*?\\>"), "f<*?\\>"));
+  EXPECT_FALSE(glob_matches(rules::escape_glob("f*"), "fx"));
+}
+
+TEST(Glob, QualifiedName) {
+  EXPECT_EQ(qualified_name("worker_main"), "worker_main");
+  EXPECT_EQ(qualified_name("ns::Pool::run(int) const"), "ns::Pool::run");
+  EXPECT_EQ(qualified_name("(anonymous namespace)::park()"), "(anonymous namespace)::park");
+  EXPECT_EQ(qualified_name("void std::__invoke_impl<void, F>(std::__invoke_other, F&&)"),
+            "std::__invoke_impl<void, F>");
+  EXPECT_EQ(qualified_name("std::vector<int, std::allocator<int> >::push_back(int const&)"),
+            "std::vector<int, std::allocator<int> >::push_back");
+  EXPECT_EQ(qualified_name("Task::operator()() const"), "Task::operator()");
+  EXPECT_EQ(qualified_name("bool operator<<int>(A<int> const&, A<int> const&)"), "operator<<int>");
+  EXPECT_EQ(qualified_name("Stream::operator<<(int)"), "Stream::operator<<");
+  EXPECT_EQ(qualified_name("operator new(unsigned long)"), "operator new");
+  EXPECT_EQ(qualified_name("Wrapper::operator int() const"), "Wrapper::operator int");
+  EXPECT_EQ(qualified_name("main::{lambda()#1}::operator()() const"), "main::{lambda()#1}::operator()");
+  EXPECT_EQ(qualified_name("fill(char*) [clone .cold]"), "fill");
+}
+
+TEST(Glob, ParameterListDetection) {
+  EXPECT_FALSE(pattern_has_parameters("ns::*"));
+  EXPECT_FALSE(pattern_has_parameters("(anonymous namespace)::park"));
+  EXPECT_TRUE(pattern_has_parameters("(anonymous namespace)::park()"));
+  EXPECT_TRUE(pattern_has_parameters("run(int*"));
+}
+
+}  // namespace
+}  // namespace stray
