@@ -7,6 +7,7 @@ namespace stray::cli {
 
 enum ExitCode : int {
   kSuccess = 0,
+  kSurvivorsFound = 1,   // stray check: unexpected survivors (default of --error-exitcode)
   kUsage = 2,            // invalid command line or rules file
   kPartial = 3,          // the report was printed, but some thread is incomplete
   kNoProcess = 4,        // no such process, or it exited during the operation
@@ -20,6 +21,27 @@ inline constexpr const char* kExitCodeHelp =
     "  2  invalid command line or input file\n"
     "  3  report printed, but some thread could be captured only in part\n"
     "  4  no such process, or it exited during the snapshot\n"
+    "  5  permission denied, or the process is already traced\n"
+    "  6  any other error (a kernel thread, a failed system call)\n";
+
+inline constexpr const char* kCheckExitCodeHelp =
+    "Exit codes:\n"
+    "  0  no unexpected survivor\n"
+    "  1  unexpected survivors found (--error-exitcode N chooses this code)\n"
+    "  2  invalid command line, rules file or baseline\n"
+    "  3  no unexpected survivor, but some thread could be captured only in part\n"
+    "  4  no such process, or it exited during the check\n"
+    "  5  permission denied, or the process is already traced\n"
+    "  6  any other error (a kernel thread, a failed system call)\n";
+
+// Footer of `stray --help`, which covers every command.
+inline constexpr const char* kAllExitCodeHelp =
+    "Exit codes:\n"
+    "  0  success (check: no unexpected survivor)\n"
+    "  1  check: unexpected survivors found (--error-exitcode N chooses this code)\n"
+    "  2  invalid command line or input file\n"
+    "  3  report printed, but some thread could be captured only in part\n"
+    "  4  no such process, or it exited during the operation\n"
     "  5  permission denied, or the process is already traced\n"
     "  6  any other error (a kernel thread, a failed system call)\n";
 

@@ -1,0 +1,135 @@
+// `stray check PID`: judge every thread of a process against ignore rules
+// and a baseline, and exit with a distinct code when unexpected survivors
+// remain after the grace period.
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "cli/duration.hpp"
+#include "cli/exit_codes.hpp"
+#include "report/verdict_report.hpp"
+#include "stray/check.hpp"
+#include "stray/rules.hpp"
+
+namespace stray::cli {
+
+namespace {
+
+struct CheckArguments {
+  int pid = 0;
+  std::vector<std::string> rules_files;
+  bool no_builtin_rules = false;
+  std::string baseline_file;
+  bool baseline_groups = false;
+  std::string grace = std::to_string(kDefaultGrace.count()) + "ms";
+  bool json = false;
+  bool gen_rules = false;
+  bool addresses = false;
+  int error_exitcode = kSurvivorsFound;
+};
+
+std::string validate_duration(const std::string& text) {
+  if (parse_duration(text)) return {};
+  return "invalid duration '" + text + "': expected a number with a unit (us, ms or s), such as "
+         "250ms or 2s, at most 1 hour";
+}
+
+std::string validate_error_exitcode(const std::string& text) {
+  int code = 0;
+  try {
+    code = std::stoi(text);
+  } catch (const std::exception&) {
+    code = -1;
+  }
+  if (code == 1 || (code >= 7 && code <= 255)) return {};
+  return "invalid exit code '" + text + "': expected 1 or 7 to 255, so that it differs from "
+         "success (0) and the error codes (2 to 6)";
+}
+
+// Loaded before anything is attached, so a malformed file stops the
+// command before the target is touched.
+CheckOptions load_check_options(const CheckArguments& arguments) {
+  CheckOptions options;
+  for (const std::string& file : arguments.rules_files) {
+    std::vector<Rule> rules = load_rules_file(file);
+    options.rules.insert(options.rules.end(), rules.begin(), rules.end());
+  }
+  if (!arguments.no_builtin_rules) {
+    options.rules.insert(options.rules.end(), builtin_rules().begin(), builtin_rules().end());
+  }
+  if (!arguments.baseline_file.empty()) {
+    options.baseline = load_baseline(arguments.baseline_file, arguments.baseline_groups);
+  }
+  options.grace = *parse_duration(arguments.grace);
+  return options;
+}
+
+bool any_partial(const Snapshot& snapshot) {
+  for (const Thread& thread : snapshot.threads) {
+    if (!thread.error.empty()) return true;
+  }
+  return false;
+}
+
+int run_check(const CheckArguments& arguments) {
+  const CheckOptions options = load_check_options(arguments);
+  Inspector inspector;
+  const CheckResult result = check_process(inspector, arguments.pid, options);
+
+  if (arguments.gen_rules) {
+    write_generated_rules(std::cout, result.snapshot, result.judgement);
+  } else if (arguments.json) {
+    std::cout << verdict_to_json(result, options.rules, options.grace).dump(2) << '\n';
+  } else {
+    TextOptions text_options;
+    text_options.show_addresses = arguments.addresses;
+    write_verdict_text(std::cout, result, options.rules, text_options);
+  }
+  std::cout.flush();
+
+  if (result.judgement.survivors > 0) return arguments.error_exitcode;
+  return any_partial(result.snapshot) ? kPartial : kSuccess;
+}
+
+}  // namespace
+
+Action add_check_command(CLI::App& app) {
+  auto arguments = std::make_shared<CheckArguments>();
+  CLI::App* command = app.add_subcommand(
+      "check", "Report threads that no ignore rule or baseline expects (format in docs/rules.md)");
+  command->add_option("pid", arguments->pid, "Process to check")->required()->check(CLI::PositiveNumber);
+  command->add_option("--rules", arguments->rules_files, "Rules file of expected threads (repeatable)")
+      ->check(CLI::ExistingFile);
+  command->add_flag("--no-builtin-rules", arguments->no_builtin_rules,
+                    "Do not excuse threads that glibc and common runtimes start on their own");
+  auto* baseline = command->add_option("--baseline", arguments->baseline_file,
+                                       "Snapshot from `stray snapshot --json` whose threads are expected")
+                       ->check(CLI::ExistingFile);
+  command->add_flag("--baseline-groups", arguments->baseline_groups,
+                    "Compare thread counts per group (start routine, top frame, class) with the "
+                    "baseline instead of tids and start times")
+      ->needs(baseline);
+  command->add_option("--grace", arguments->grace,
+                      "How long survivors may take to exit, re-checked with backoff (us, ms or s)")
+      ->capture_default_str()
+      ->check(CLI::Validator(validate_duration, "DURATION"));
+  auto* json = command->add_flag("--json", arguments->json,
+                                 "Print the snapshot JSON with a verdict on every thread (docs/json.md)");
+  command->add_flag("--gen-rules", arguments->gen_rules,
+                    "Print a rule for each group of survivors instead of the report")
+      ->excludes(json);
+  command->add_flag("--addresses", arguments->addresses, "Also print each frame's pc");
+  command->add_option("--error-exitcode", arguments->error_exitcode,
+                      "Exit code when unexpected survivors are found")
+      ->capture_default_str()
+      ->check(CLI::Validator(validate_error_exitcode, "N"));
+  command->footer(kCheckExitCodeHelp);
+  return [command, arguments]() -> int {
+    if (!command->parsed()) return -1;
+    return run_check(*arguments);
+  };
+}
+
+}  // namespace stray::cli
