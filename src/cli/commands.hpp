@@ -12,5 +12,6 @@ namespace stray::cli {
 using Action = std::function<int()>;
 
 Action add_snapshot_command(CLI::App& app);
+Action add_check_command(CLI::App& app);
 
 }  // namespace stray::cli

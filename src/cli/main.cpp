@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
                "registers and stack, lets it run again, then unwinds, symbolizes and classifies\n"
                "each thread by what it is parked in.");
   app.require_subcommand(1);
-  app.footer(stray::cli::kExitCodeHelp);
+  app.footer(stray::cli::kAllExitCodeHelp);
   std::string log_level = "warn";
   app.add_option("--log-level", log_level, "Log level on stderr: trace, debug, info, warn, error, off")
       ->capture_default_str()
@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
 
   std::vector<stray::cli::Action> actions;
   actions.push_back(stray::cli::add_snapshot_command(app));
+  actions.push_back(stray::cli::add_check_command(app));
 
   try {
     app.parse(argc, argv);
