@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   std::vector<stray::cli::Action> actions;
   actions.push_back(stray::cli::add_snapshot_command(app));
   actions.push_back(stray::cli::add_check_command(app));
+  actions.push_back(stray::cli::add_run_command(app));
 
   try {
     app.parse(argc, argv);

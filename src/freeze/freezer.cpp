@@ -40,7 +40,7 @@ bool describe_thread(int pid, int tid, FrozenThread& thread) {
   thread.tid = tid;
   thread.state = stat->state;
   thread.start_time = stat->start_time;
-  thread.name = proc::try_read_task_comm(pid, tid).value_or("");
+  thread.name = std::move(stat->comm);
   return true;
 }
 

@@ -135,12 +135,17 @@ std::vector<int> read_tids(int pid) {
 }
 
 std::optional<TaskStat> parse_stat(std::string_view text) {
+  auto open_paren = text.find('(');
   auto paren = text.rfind(')');
-  if (paren == std::string_view::npos) return std::nullopt;
+  if (open_paren == std::string_view::npos || paren == std::string_view::npos ||
+      paren < open_paren) {
+    return std::nullopt;
+  }
   std::string_view rest = text.substr(paren + 1);
   // Fields counted from 1 as in proc(5): 3 is the state, 4 ppid, 9 flags,
   // 22 the start time.
   TaskStat stat;
+  stat.comm = text.substr(open_paren + 1, paren - open_paren - 1);
   for (int field = 3; field <= 22; ++field) {
     std::string_view value = next_field(rest);
     if (value.empty()) return std::nullopt;

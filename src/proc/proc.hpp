@@ -18,6 +18,9 @@ namespace stray::proc {
 std::vector<int> read_tids(int pid);
 
 struct TaskStat {
+  // Field 2, the thread name. Unlike the comm file, stat does not escape
+  // '\n' and '\\' in it (Linux 6.x, proc_task_name), so it is raw bytes.
+  std::string comm;
   char state = '?';
   std::uint64_t start_time = 0;  // field 22, clock ticks since boot
   int ppid = 0;
