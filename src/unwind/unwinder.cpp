@@ -30,7 +30,7 @@ unw_caching_policy_t to_libunwind(UnwindCache cache) {
   return UNW_CACHE_GLOBAL;
 }
 
-// The executable mappings decide which code an address holds, so libunwind's
+// The executable mappings decide which code an address contains, so libunwind's
 // cache of register rules by pc stays valid while they are unchanged.
 using CodeLayout = std::vector<std::tuple<RemoteAddress, RemoteAddress, std::uint64_t,
                                           std::uint64_t, std::string>>;
