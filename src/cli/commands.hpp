@@ -14,5 +14,6 @@ using Action = std::function<int()>;
 Action add_snapshot_command(CLI::App& app);
 Action add_check_command(CLI::App& app);
 Action add_run_command(CLI::App& app);
+Action add_watch_command(CLI::App& app);
 
 }  // namespace stray::cli

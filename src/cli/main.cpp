@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   actions.push_back(stray::cli::add_snapshot_command(app));
   actions.push_back(stray::cli::add_check_command(app));
   actions.push_back(stray::cli::add_run_command(app));
+  actions.push_back(stray::cli::add_watch_command(app));
 
   try {
     app.parse(argc, argv);
