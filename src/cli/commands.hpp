@@ -15,5 +15,6 @@ Action add_snapshot_command(CLI::App& app);
 Action add_check_command(CLI::App& app);
 Action add_run_command(CLI::App& app);
 Action add_watch_command(CLI::App& app);
+Action add_plot_command(CLI::App& app);
 
 }  // namespace stray::cli

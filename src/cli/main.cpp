@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   actions.push_back(stray::cli::add_check_command(app));
   actions.push_back(stray::cli::add_run_command(app));
   actions.push_back(stray::cli::add_watch_command(app));
+  actions.push_back(stray::cli::add_plot_command(app));
 
   try {
     app.parse(argc, argv);
