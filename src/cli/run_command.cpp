@@ -1,0 +1,178 @@
+// `stray run -- COMMAND [ARGS...]`: run a test binary transparently and
+// judge its threads at the moment it begins to exit.
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "cli/duration.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/run_report.hpp"
+#include "run/launcher.hpp"
+#include "run/spawn.hpp"
+#include "stray/rules.hpp"
+
+
+namespace stray::cli {
+
+namespace {
+
+inline constexpr const char* kRunExitCodeHelp =
+    "Exit codes:\n"
+    "  the command's own exit code when it is not 0\n"
+    "  128+N (the shell's view) when the command was killed by signal N: stray ends itself\n"
+    "        with the same signal, core dumps off\n"
+    "  0    the command exited with 0 and no process had an unexpected survivor\n"
+    "  1    the command exited with 0 but unexpected survivors were found\n"
+    "       (--error-exitcode N chooses this code)\n"
+    "  2    invalid command line or rules file (nothing was started)\n"
+    "  6    the command exited with 0 but a process could not be inspected\n"
+    "  126  the command could not be executed; 127: it was not found\n";
+
+struct RunArguments {
+  std::vector<std::string> command;
+  std::vector<std::string> rules_files;
+  bool no_builtin_rules = false;
+  std::string grace = std::to_string(kDefaultGrace.count()) + "ms";
+  bool follow_forks = false;
+  bool json = false;
+  bool gen_rules = false;
+  bool addresses = false;
+  std::string report_file;
+  int error_exitcode = kSurvivorsFound;
+};
+
+std::string validate_duration(const std::string& text) {
+  if (parse_duration(text)) return {};
+  return "invalid duration '" + text + "': expected a number with a unit (us, ms or s), such as "
+         "250ms or 2s, at most 1 hour";
+}
+
+std::string validate_error_exitcode(const std::string& text) {
+  int code = 0;
+  try {
+    code = std::stoi(text);
+  } catch (const std::exception&) {
+    code = -1;
+  }
+  if (code == 1 || (code >= 7 && code <= 125)) return {};
+  return "invalid exit code '" + text + "': expected 1 or 7 to 125, so that it differs from "
+         "success (0), stray's error codes (2 to 6), exec failures (126, 127) and signals (128+N)";
+}
+
+// Loaded before the command starts, so a malformed rules file stops stray
+// before anything runs.
+run::LaunchOptions load_launch_options(const RunArguments& arguments) {
+  run::LaunchOptions options;
+  options.follow_forks = arguments.follow_forks;
+  for (const std::string& file : arguments.rules_files) {
+    std::vector<Rule> rules = load_rules_file(file);
+    options.check.rules.insert(options.check.rules.end(), rules.begin(), rules.end());
+  }
+  if (!arguments.no_builtin_rules) {
+    options.check.rules.insert(options.check.rules.end(), builtin_rules().begin(), builtin_rules().end());
+  }
+  options.check.grace = std::chrono::duration_cast<std::chrono::milliseconds>(*parse_duration(arguments.grace));
+  return options;
+}
+
+// Ends stray with the command's signal, so the shell sees the same status.
+[[noreturn]] void die_by_signal(int signal) {
+  rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+  ::signal(signal, SIG_DFL);
+  sigset_t only;
+  sigemptyset(&only);
+  sigaddset(&only, signal);
+  ::sigprocmask(SIG_UNBLOCK, &only, nullptr);
+  ::raise(signal);
+  // A signal whose default action is not to terminate.
+  std::exit(128 + signal);
+}
+
+int exit_code_for(const RunArguments& arguments, const RunReporter& reporter, int wait_status) {
+  if (WIFSIGNALED(wait_status)) die_by_signal(WTERMSIG(wait_status));
+  int code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : kFailure;
+  if (code != 0) return code;
+  if (reporter.survivors() > 0) return arguments.error_exitcode;
+  if (reporter.failed_inspections() > 0) return kFailure;
+  return kSuccess;
+}
+
+int run_command(const RunArguments& arguments) {
+  const run::LaunchOptions options = load_launch_options(arguments);
+  std::ofstream file;
+  if (!arguments.report_file.empty()) {
+    file.open(arguments.report_file, std::ios::out | std::ios::trunc);
+    if (!file) throw Error(ErrorKind::invalid_input, "cannot open report file " + arguments.report_file);
+  }
+  std::ostream& out = arguments.report_file.empty() ? std::cerr : file;
+
+  RunReportOptions report_options;
+  report_options.json = arguments.json;
+  report_options.gen_rules = arguments.gen_rules;
+  report_options.text.show_addresses = arguments.addresses;
+  RunReporter reporter(out, report_options, options.check);
+
+  int wait_status = 0;
+  try {
+    wait_status = run::launch(arguments.command, options,
+                              [&](const run::ProcessReport& report) { reporter.add(report); });
+  } catch (const run::ExecFailed& error) {
+    std::cerr << "stray: " << error.what() << '\n';
+    return run::exec_failure_exit_code(error.error_number());
+  }
+  reporter.finish(wait_status);
+  out.flush();
+  return exit_code_for(arguments, reporter, wait_status);
+}
+
+void add_report_options(CLI::App* command, RunArguments& arguments) {
+  auto* json = command->add_flag("--json", arguments.json,
+                                 "Write one JSON document with every judged process (docs/run.md)");
+  command->add_flag("--gen-rules", arguments.gen_rules,
+                    "Write a rule for each group of survivors instead of the report")
+      ->excludes(json);
+  command->add_flag("--addresses", arguments.addresses, "Also print each frame's pc");
+  command->add_option("--report", arguments.report_file,
+                      "Write the report to this file instead of stderr");
+}
+
+}  // namespace
+
+Action add_run_command(CLI::App& app) {
+  auto arguments = std::make_shared<RunArguments>();
+  CLI::App* command = app.add_subcommand(
+      "run", "Run a test command and report the threads still alive when it begins to exit");
+  command->add_option("command", arguments->command, "The command and its arguments, after --")
+      ->required();
+  command->add_option("--rules", arguments->rules_files, "Rules file of expected threads (repeatable)")
+      ->check(CLI::ExistingFile);
+  command->add_flag("--no-builtin-rules", arguments->no_builtin_rules,
+                    "Do not excuse threads that glibc and common runtimes start on their own");
+  command->add_option("--grace", arguments->grace,
+                      "How long survivors may take to exit while the exiting thread waits (us, ms or s)")
+      ->capture_default_str()
+      ->check(CLI::Validator(validate_duration, "DURATION"));
+  command->add_flag("--follow-forks", arguments->follow_forks,
+                    "Also judge every process the command forks, each at its own exit");
+  add_report_options(command, *arguments);
+  command->add_option("--error-exitcode", arguments->error_exitcode,
+                      "Exit code when the command succeeded but unexpected survivors were found")
+      ->capture_default_str()
+      ->check(CLI::Validator(validate_error_exitcode, "N"));
+  command->footer(kRunExitCodeHelp);
+  return [command, arguments]() -> int {
+    if (!command->parsed()) return -1;
+    return run_command(*arguments);
+  };
+}
+
+}  // namespace stray::cli

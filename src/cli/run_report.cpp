@@ -1,0 +1,108 @@
+#include "cli/run_report.hpp"
+
+#include <string.h>
+#include <sys/wait.h>
+
+#include "report/verdict_report.hpp"
+
+namespace stray::cli {
+
+namespace {
+
+constexpr const char* kRunSchemaName = "stray.run";
+constexpr int kRunSchemaVersion = 1;
+
+std::string signal_name(int signal) {
+  const char* abbreviation = ::sigabbrev_np(signal);
+  return abbreviation ? std::string("SIG") + abbreviation : "signal " + std::to_string(signal);
+}
+
+nlohmann::json report_to_json(const run::ProcessReport& report, const CheckOptions& check) {
+  nlohmann::json json;
+  json["pid"] = report.pid;
+  json["tid"] = report.tid;
+  json["event"] = report.event == run::ExitEvent::exit ? "exit" : "fatal_signal";
+  if (report.event == run::ExitEvent::fatal_signal) json["signal"] = signal_name(report.signal);
+  if (report.check) json["check"] = verdict_to_json(*report.check, check.rules, check.grace);
+  if (report.snapshot) json["snapshot"] = to_json(*report.snapshot);
+  if (!report.error.empty()) json["error"] = report.error;
+  return json;
+}
+
+nlohmann::json status_to_json(int wait_status) {
+  nlohmann::json json;
+  if (WIFSIGNALED(wait_status)) {
+    json["signal"] = signal_name(WTERMSIG(wait_status));
+  } else {
+    json["exit_code"] = WEXITSTATUS(wait_status);
+  }
+  return json;
+}
+
+}  // namespace
+
+RunReporter::RunReporter(std::ostream& out, const RunReportOptions& options, const CheckOptions& check)
+    : out_(out), options_(options), check_(check) {}
+
+void RunReporter::add(const run::ProcessReport& report) {
+  if (main_pid_ == 0) main_pid_ = report.pid;
+  if (report.event == run::ExitEvent::fatal_signal) saw_fatal_signal_ = true;
+  survivors_ += report.survivors();
+  if (!report.error.empty()) ++failed_;
+
+  if (options_.json) {
+    processes_.push_back(report_to_json(report, check_));
+  } else if (options_.gen_rules) {
+    if (report.check) write_generated_rules(out_, report.check->snapshot, report.check->judgement);
+  } else if (report.event == run::ExitEvent::exit) {
+    write_exit_text(report);
+  } else {
+    write_signal_text(report);
+  }
+  out_.flush();
+}
+
+// A process without survivors is not mentioned, so passing tests stay quiet.
+void RunReporter::write_exit_text(const run::ProcessReport& report) {
+  if (report.error.empty() && report.survivors() == 0) return;
+  out_ << "stray run: pid " << report.pid << " began to exit (exit_group in tid " << report.tid
+       << ")\n";
+  if (!report.error.empty()) {
+    out_ << "  not inspected: " << report.error << "\n\n";
+    return;
+  }
+  write_verdict_text(out_, *report.check, check_.rules, options_.text);
+  out_ << '\n';
+}
+
+void RunReporter::write_signal_text(const run::ProcessReport& report) {
+  out_ << "stray run: pid " << report.pid << " sent itself " << signal_name(report.signal)
+       << " (tid " << report.tid << "); every thread at that moment:\n";
+  if (!report.error.empty()) {
+    out_ << "  not inspected: " << report.error << "\n\n";
+    return;
+  }
+  write_text(out_, *report.snapshot, options_.text);
+  out_ << '\n';
+}
+
+void RunReporter::finish(int wait_status) {
+  bool unseen_crash = WIFSIGNALED(wait_status) && !saw_fatal_signal_;
+  if (options_.json) {
+    nlohmann::json document;
+    document["schema"] = kRunSchemaName;
+    document["version"] = kRunSchemaVersion;
+    document["status"] = status_to_json(wait_status);
+    document["processes"] = processes_;
+    out_ << document.dump(2) << '\n';
+  } else if (unseen_crash && !options_.gen_rules) {
+    // A fault raised by the CPU (SIGSEGV, SIGBUS, SIGFPE, SIGILL) or a
+    // signal from another process involves no system call of the test, so
+    // the filter could not hold any thread.
+    out_ << "stray run: the command was killed by " << signal_name(WTERMSIG(wait_status))
+         << "; no stacks were taken, because the signal was not sent by the process itself\n";
+  }
+  out_.flush();
+}
+
+}  // namespace stray::cli

@@ -1,0 +1,48 @@
+// Writes what `stray run` found: one block per judged process as it exits,
+// or one JSON document, or generated rules, at the end.
+#pragma once
+
+#include <cstddef>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "report/report.hpp"
+#include "run/launcher.hpp"
+
+namespace stray::cli {
+
+struct RunReportOptions {
+  bool json = false;
+  bool gen_rules = false;
+  TextOptions text;
+};
+
+class RunReporter {
+ public:
+  RunReporter(std::ostream& out, const RunReportOptions& options, const CheckOptions& check);
+
+  // Takes one process report; text is written at once.
+  void add(const run::ProcessReport& report);
+  // Writes what waits for the end (JSON, rules) and the note on a crash
+  // whose stacks could not be taken.
+  void finish(int wait_status);
+
+  std::size_t survivors() const { return survivors_; }
+  std::size_t failed_inspections() const { return failed_; }
+
+ private:
+  void write_exit_text(const run::ProcessReport& report);
+  void write_signal_text(const run::ProcessReport& report);
+
+  std::ostream& out_;
+  RunReportOptions options_;
+  const CheckOptions& check_;
+  nlohmann::json processes_ = nlohmann::json::array();
+  int main_pid_ = 0;
+  bool saw_fatal_signal_ = false;
+  std::size_t survivors_ = 0;
+  std::size_t failed_ = 0;
+};
+
+}  // namespace stray::cli

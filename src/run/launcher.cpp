@@ -1,0 +1,212 @@
+#include "run/launcher.hpp"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "run/exit_check.hpp"
+#include "run/exit_listener.hpp"
+#include "run/listener_keeper.hpp"
+#include "run/spawn.hpp"
+#include "run/task_status.hpp"
+
+namespace stray::run {
+
+namespace {
+
+constexpr int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
+// Blocks SIGCHLD and the forwarded signals for the life of the session and
+// reads them from a signalfd; restores the mask on destruction.
+class SessionSignals {
+ public:
+  SessionSignals() {
+    sigset_t handled;
+    sigemptyset(&handled);
+    sigaddset(&handled, SIGCHLD);
+    for (int signal : kForwardedSignals) sigaddset(&handled, signal);
+    ::sigprocmask(SIG_BLOCK, &handled, &original_);
+    fd_ = ::signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (fd_ < 0) {
+      ::sigprocmask(SIG_SETMASK, &original_, nullptr);
+      throw Error(ErrorKind::system, std::string("signalfd failed: ") + std::strerror(errno));
+    }
+  }
+  ~SessionSignals() {
+    ::close(fd_);
+    ::sigprocmask(SIG_SETMASK, &original_, nullptr);
+  }
+  SessionSignals(const SessionSignals&) = delete;
+  SessionSignals& operator=(const SessionSignals&) = delete;
+
+  int fd() const { return fd_; }
+  const sigset_t& original_mask() const { return original_; }
+
+ private:
+  sigset_t original_{};
+  int fd_ = -1;
+};
+
+class Session {
+ public:
+  Session(const LaunchOptions& options, const ReportSink& sink, const SpawnedCommand& command)
+      : options_(options), sink_(sink), pid_(command.pid), listener_(command.listener_fd) {}
+
+  int run(const SessionSignals& signals);
+
+ private:
+  void read_signals(int fd);
+  void handle_held_call();
+  bool is_watched(int pid) const { return pid == pid_ || options_.follow_forks; }
+  bool is_fatal_self_signal(const HeldCall& call, int pid) const;
+  void report_exit(int pid, int tid);
+  void report_fatal_signal(int pid, int tid, int signal);
+  void release(const HeldCall& call);
+
+  const LaunchOptions& options_;
+  const ReportSink& sink_;
+  int pid_;
+  ExitListener listener_;
+  bool listener_open_ = true;
+  std::optional<int> wait_status_;
+  Inspector inspector_;
+  // Threads whose held call was interrupted by stray's own freeze: the
+  // kernel drops that notification and the thread restarts the call, which
+  // notifies again. That second notification is let go without a report.
+  std::set<int> restarted_;
+};
+
+int Session::run(const SessionSignals& signals) {
+  while (!wait_status_) {
+    pollfd fds[2] = {{signals.fd(), POLLIN, 0}, {listener_.fd(), POLLIN, 0}};
+    int count = listener_open_ ? 2 : 1;
+    if (::poll(fds, static_cast<nfds_t>(count), -1) < 0) {
+      if (errno == EINTR) continue;
+      throw Error(ErrorKind::system, std::string("poll failed: ") + std::strerror(errno));
+    }
+    if (fds[0].revents & POLLIN) read_signals(signals.fd());
+    if (count == 2 && (fds[1].revents & POLLIN)) {
+      handle_held_call();
+    } else if (count == 2 && (fds[1].revents & (POLLHUP | POLLERR))) {
+      listener_open_ = false;  // no process uses the filter any more (Linux 5.8)
+    }
+  }
+  // Processes the command forked may outlive it and still carry the filter.
+  if (listener_open_) keep_answering_in_background(listener_.release());
+  return *wait_status_;
+}
+
+void Session::read_signals(int fd) {
+  signalfd_siginfo info;
+  while (::read(fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+    if (info.ssi_signo == SIGCHLD) {
+      int status = 0;
+      pid_t reaped;
+      do {
+        reaped = ::waitpid(pid_, &status, WNOHANG);
+      } while (reaped < 0 && errno == EINTR);
+      if (reaped == pid_) wait_status_ = status;
+      continue;
+    }
+    // A signal from the terminal (SI_KERNEL) already reached the command,
+    // which shares stray's process group; only kill(2) senders are relayed.
+    if (info.ssi_code == SI_KERNEL) continue;
+    spdlog::debug("pid {}: forwarding signal {}", pid_, info.ssi_signo);
+    ::kill(pid_, static_cast<int>(info.ssi_signo));
+  }
+}
+
+void Session::handle_held_call() {
+  HeldCall call;
+  if (!listener_.receive(call)) return;
+  if (restarted_.erase(call.tid) > 0) {
+    release(call);
+    return;
+  }
+  std::optional<int> pid = thread_group_of(call.tid);
+  if (pid && is_watched(*pid)) {
+    if (call.syscall == SYS_exit_group) {
+      report_exit(*pid, call.tid);
+    } else if (is_fatal_self_signal(call, *pid)) {
+      int signal = static_cast<int>(call.syscall == SYS_tgkill ? call.args[2] : call.args[1]);
+      report_fatal_signal(*pid, call.tid, signal);
+    }
+  }
+  release(call);
+}
+
+bool Session::is_fatal_self_signal(const HeldCall& call, int pid) const {
+  int target = static_cast<int>(call.args[0]);
+  int signal = 0;
+  bool to_self = false;
+  if (call.syscall == SYS_tgkill) {
+    signal = static_cast<int>(call.args[2]);
+    to_self = target == pid;
+  } else if (call.syscall == SYS_tkill) {
+    signal = static_cast<int>(call.args[1]);
+    to_self = thread_group_of(target) == pid;
+  } else if (call.syscall == SYS_kill) {
+    signal = static_cast<int>(call.args[1]);
+    to_self = target == pid;
+  }
+  // A handler runs first (abort() then restores the default and sends
+  // SIGABRT again, which is held again).
+  return to_self && has_default_action(pid, signal);
+}
+
+void Session::report_exit(int pid, int tid) {
+  ProcessReport report;
+  report.pid = pid;
+  report.tid = tid;
+  report.event = ExitEvent::exit;
+  try {
+    report.check = check_exiting_process(inspector_, pid, tid, options_.check);
+  } catch (const Error& error) {
+    spdlog::error("pid {}: inspection at exit failed: {}", pid, error.what());
+    report.error = error.what();
+  }
+  sink_(report);
+}
+
+void Session::report_fatal_signal(int pid, int tid, int signal) {
+  ProcessReport report;
+  report.pid = pid;
+  report.tid = tid;
+  report.event = ExitEvent::fatal_signal;
+  report.signal = signal;
+  try {
+    report.snapshot = inspector_.inspect(pid, options_.check.inspect);
+  } catch (const Error& error) {
+    spdlog::error("pid {}: inspection at signal {} failed: {}", pid, signal, error.what());
+    report.error = error.what();
+  }
+  sink_(report);
+}
+
+void Session::release(const HeldCall& call) {
+  if (listener_.still_held(call.id) && listener_.let_continue(call.id)) return;
+  // The thread left the call: killed, or interrupted by our freeze, in
+  // which case it is about to call again.
+  if (thread_group_of(call.tid)) restarted_.insert(call.tid);
+}
+
+}  // namespace
+
+int launch(const std::vector<std::string>& argv, const LaunchOptions& options, const ReportSink& sink) {
+  SessionSignals signals;
+  SpawnedCommand command = spawn_with_exit_filter(argv, signals.original_mask());
+  spdlog::debug("pid {}: started {} under the exit filter", command.pid, argv[0]);
+  Session session(options, sink, command);
+  return session.run(signals);
+}
+
+}  // namespace stray::run

@@ -1,0 +1,57 @@
+// `stray run`: starts a test command under the exit filter and judges each
+// process it watches at the moment that process begins to exit, while the
+// exiting thread is held in exit_group and every other thread is still
+// where it was parked.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "stray/check.hpp"
+#include "stray/inspect.hpp"
+#include "stray/model.hpp"
+
+namespace stray::run {
+
+struct LaunchOptions {
+  // Also judge every process the command forks (and what they fork), each
+  // at its own exit. Otherwise only the command's own process is judged.
+  bool follow_forks = false;
+  CheckOptions check;  // rules, baseline, grace, inspect options
+};
+
+enum class ExitEvent {
+  exit,          // a thread called exit_group
+  fatal_signal,  // a thread sent its own process a signal whose default action dumps core
+};
+
+// What was found in one process as it began to exit.
+struct ProcessReport {
+  int pid = 0;
+  int tid = 0;  // the thread held in exit_group, kill, tkill or tgkill
+  ExitEvent event = ExitEvent::exit;
+  int signal = 0;  // for fatal_signal
+  // For exit: the verdict on every thread except the held one (it is
+  // leaving). For fatal_signal: absent.
+  std::optional<CheckResult> check;
+  // For fatal_signal: every thread at the moment of the signal.
+  std::optional<Snapshot> snapshot;
+  // Non-empty when the process could not be inspected.
+  std::string error;
+
+  std::size_t survivors() const { return check ? check->judgement.survivors : 0; }
+};
+
+using ReportSink = std::function<void(const ProcessReport&)>;
+
+// Runs argv to completion and returns its wait status (as from waitpid).
+// Each report is handed to `sink` as soon as it is made, before the process
+// is let go. SIGINT, SIGTERM and SIGHUP sent to stray with kill(2) are
+// forwarded to the command; the same signal from the terminal already
+// reaches it, because it stays in stray's process group. Throws
+// ExecFailed when the command cannot be started.
+int launch(const std::vector<std::string>& argv, const LaunchOptions& options, const ReportSink& sink);
+
+}  // namespace stray::run
