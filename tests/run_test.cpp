@@ -1,0 +1,284 @@
+// `stray run` end to end: real test binaries run under stray, judged as
+// they exit, with their exit status, output and children left as they were.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/target_process.hpp"
+
+namespace stray {
+namespace {
+
+using test::run_command;
+using test::target_path;
+
+std::vector<std::string> stray_run(std::vector<std::string> options, std::vector<std::string> command) {
+  std::vector<std::string> argv = {STRAY_BINARY, "run"};
+  argv.insert(argv.end(), options.begin(), options.end());
+  argv.push_back("--");
+  argv.insert(argv.end(), command.begin(), command.end());
+  return argv;
+}
+
+// The 1-based line of `source` that contains `marker`, as "FILE:LINE".
+std::string marked_line(const std::string& source, const std::string& marker) {
+  std::ifstream in(std::string(STRAY_SOURCE_DIR) + "/tests/targets/" + source);
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.find(marker) != std::string::npos) return source + ":" + std::to_string(number);
+  }
+  ADD_FAILURE() << "marker '" << marker << "' not found in " << source;
+  return source + ":?";
+}
+
+std::string temporary_directory(const std::string& name) {
+  std::string pattern = (std::filesystem::temp_directory_path() / (name + ".XXXXXX")).string();
+  char* made = ::mkdtemp(pattern.data());
+  EXPECT_NE(made, nullptr);
+  return pattern;
+}
+
+TEST(Run, GtestLeakFailsWithStack) {
+  auto result = run_command(stray_run({"--grace", "100ms"},
+                                      {target_path("run_gtest_leak"), "--gtest_filter=Worker.LeaksDetachedWaiter"}));
+  EXPECT_EQ(result.exit_code(), 1) << result.err;
+  EXPECT_NE(result.out.find("[  PASSED  ] 1 test"), std::string::npos) << result.out;
+  EXPECT_NE(result.err.find("began to exit"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("started by: (anonymous namespace)::wait_for_shutdown"), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find(marked_line("run_gtest_leak.cpp", "parked here")), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("[condvar]"), std::string::npos) << result.err;
+}
+
+TEST(Run, GtestJoinedThreadPasses) {
+  auto result = run_command(stray_run({}, {target_path("run_gtest_leak"), "--gtest_filter=Worker.JoinsItsThread"}));
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+  EXPECT_EQ(result.err.find("stray run:"), std::string::npos) << result.err;
+}
+
+TEST(Run, RulesExcuseLeak) {
+  std::string directory = temporary_directory("stray-run-rules");
+  std::string rules = directory + "/expected.rules";
+  std::ofstream(rules) << "start:*park_forever_on_condition*\n";
+  auto result = run_command(stray_run({"--rules", rules}, {target_path("run_exits"), "leak"}));
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+  std::filesystem::remove_all(directory);
+}
+
+TEST(Run, ErrorExitcodeChoosesCode) {
+  auto result = run_command(stray_run({"--grace", "0ms", "--error-exitcode", "99"},
+                                      {target_path("run_exits"), "leak"}));
+  EXPECT_EQ(result.exit_code(), 99) << result.err;
+  EXPECT_NE(result.err.find("park_forever_on_condition"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(marked_line("run_exits.cpp", "leaked thread parks here")), std::string::npos)
+      << result.err;
+}
+
+TEST(Run, StaticDestructorJoinPasses) {
+  auto result = run_command(stray_run({}, {target_path("run_exits"), "static-join"}));
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+}
+
+TEST(Run, ThreadFinishingInGracePasses) {
+  auto result = run_command(stray_run({"--grace", "5s"}, {target_path("run_exits"), "finish-late", "300"}));
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+}
+
+TEST(Run, ThreadOutlivingGraceFails) {
+  auto result = run_command(stray_run({"--grace", "0ms"}, {target_path("run_exits"), "finish-late", "3000"}));
+  EXPECT_EQ(result.exit_code(), 1) << result.err;
+  EXPECT_NE(result.err.find("sleep_then_return"), std::string::npos) << result.err;
+}
+
+TEST(Run, SuccessStatusReproduced) {
+  auto result = run_command(stray_run({}, {target_path("run_exits"), "clean"}));
+  EXPECT_TRUE(WIFEXITED(result.status));
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+}
+
+TEST(Run, FailureCodeReproduced) {
+  auto failed = run_command(stray_run({}, {target_path("run_exits"), "code", "3"}));
+  EXPECT_TRUE(WIFEXITED(failed.status));
+  EXPECT_EQ(failed.exit_code(), 3) << failed.err;
+}
+
+TEST(Run, AbortReportedAndReproduced) {
+  auto result = run_command(stray_run({}, {target_path("run_exits"), "abort"}));
+  ASSERT_TRUE(WIFSIGNALED(result.status)) << result.err;
+  EXPECT_EQ(WTERMSIG(result.status), SIGABRT);
+  EXPECT_FALSE(WCOREDUMP(result.status));
+  EXPECT_NE(result.err.find("sent itself SIGABRT"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("abort"), std::string::npos) << result.err;
+}
+
+TEST(Run, SegvReproducedWithoutStacks) {
+  auto result = run_command(stray_run({}, {target_path("run_exits"), "segv"}));
+  ASSERT_TRUE(WIFSIGNALED(result.status)) << result.err;
+  EXPECT_EQ(WTERMSIG(result.status), SIGSEGV);
+  EXPECT_FALSE(WCOREDUMP(result.status));
+  EXPECT_NE(result.err.find("killed by SIGSEGV; no stacks were taken"), std::string::npos) << result.err;
+}
+
+TEST(Run, StdinPipedThrough) {
+  std::string command = "printf 'line one\\nline two\\n' | '" + std::string(STRAY_BINARY) + "' run -- '" +
+                        target_path("run_exits") + "' echo-stdin";
+  auto result = run_command({"/bin/sh", "-c", command});
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+  EXPECT_EQ(result.out, "line one\nline two\n");
+}
+
+TEST(Run, ChildrenUnaffected) {
+  auto result = run_command(stray_run({}, {target_path("run_exits"), "children"}));
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+  EXPECT_NE(result.out.find("from-shell"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("shell status 0"), std::string::npos) << result.out;
+  EXPECT_EQ(result.err.find("park_forever_on_condition"), std::string::npos) << result.err;
+}
+
+TEST(Run, FollowForksJudgesChild) {
+  auto result = run_command(stray_run({"--follow-forks", "--grace", "0ms"}, {target_path("run_exits"), "children"}));
+  EXPECT_EQ(result.exit_code(), 1) << result.err;
+  EXPECT_NE(result.out.find("from-shell"), std::string::npos) << result.out;
+  auto at = result.out.find("child ");
+  ASSERT_NE(at, std::string::npos) << result.out;
+  std::string child = result.out.substr(at + 6, result.out.find(' ', at + 6) - at - 6);
+  EXPECT_NE(result.err.find("pid " + child + " began to exit"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("park_forever_on_condition"), std::string::npos) << result.err;
+}
+
+TEST(Run, JsonReportHasEveryProcess) {
+  std::string directory = temporary_directory("stray-run-json");
+  std::string report = directory + "/report.json";
+  auto result = run_command(stray_run({"--json", "--report", report, "--grace", "0ms"},
+                                      {target_path("run_exits"), "leak"}));
+  EXPECT_EQ(result.exit_code(), 1) << result.err;
+  std::ifstream in(report);
+  auto json = nlohmann::json::parse(in, nullptr, false);
+  ASSERT_FALSE(json.is_discarded());
+  EXPECT_EQ(json["schema"], "stray.run");
+  EXPECT_EQ(json["status"]["exit_code"], 0);
+  ASSERT_EQ(json["processes"].size(), 1u);
+  EXPECT_EQ(json["processes"][0]["event"], "exit");
+  EXPECT_TRUE(json["processes"][0]["check"].is_object());
+  std::filesystem::remove_all(directory);
+}
+
+TEST(Run, MissingCommandExits127) {
+  auto result = run_command(stray_run({}, {"/nonexistent/stray-test-command"}));
+  EXPECT_EQ(result.exit_code(), 127);
+  EXPECT_NE(result.err.find("cannot run /nonexistent/stray-test-command"), std::string::npos) << result.err;
+}
+
+// Starts `stray run -- run_exits wait-signal` with its stdout on a pipe and
+// kills it on destruction.
+class WaitingCommand {
+ public:
+  WaitingCommand() {
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) return;
+    std::vector<std::string> argv = stray_run({}, {target_path("run_exits"), "wait-signal"});
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      ::dup2(out[1], STDOUT_FILENO);
+      std::vector<char*> args;
+      for (auto& arg : argv) args.push_back(arg.data());
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    out_ = out[0];
+  }
+  ~WaitingCommand() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (out_ >= 0) ::close(out_);
+  }
+
+  int pid() const { return pid_; }
+
+  bool wait_for_line(const std::string& expected) {
+    std::string text;
+    char chunk[256];
+    for (int attempt = 0; attempt < 100 && text.find(expected) == std::string::npos; ++attempt) {
+      pollfd entry{out_, POLLIN, 0};
+      if (::poll(&entry, 1, 100) <= 0) continue;
+      ssize_t got = ::read(out_, chunk, sizeof chunk);
+      if (got <= 0) return false;
+      text.append(chunk, static_cast<size_t>(got));
+    }
+    return text.find(expected) != std::string::npos;
+  }
+
+  // The wait status, or -1 after 10 s.
+  int wait_for_exit() {
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = 0;
+        return status;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+};
+
+TEST(Run, SigtermForwardedToCommand) {
+  WaitingCommand command;
+  ASSERT_GT(command.pid(), 0);
+  ASSERT_TRUE(command.wait_for_line("waiting"));
+  ASSERT_EQ(::kill(command.pid(), SIGTERM), 0);
+  int status = command.wait_for_exit();
+  ASSERT_NE(status, -1) << "stray run did not exit after SIGTERM";
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(WTERMSIG(status), SIGTERM);
+}
+
+TEST(Run, ExamplesProjectUnderCtest) {
+  std::string directory = temporary_directory("stray-run-example");
+  std::string prefix = directory + "/prefix";
+  std::string build = directory + "/build";
+  auto installed = run_command({"cmake", "--install", STRAY_BUILD_DIR, "--prefix", prefix});
+  ASSERT_EQ(installed.exit_code(), 0) << installed.err;
+  auto configured = run_command({"cmake", "-S", std::string(STRAY_SOURCE_DIR) + "/examples/ctest", "-B", build,
+                                 "-DCMAKE_PREFIX_PATH=" + prefix},
+                                std::chrono::minutes(3));
+  ASSERT_EQ(configured.exit_code(), 0) << configured.out << configured.err;
+  auto built = run_command({"cmake", "--build", build}, std::chrono::minutes(5));
+  ASSERT_EQ(built.exit_code(), 0) << built.out << built.err;
+
+  auto leaking = run_command({"ctest", "--test-dir", build, "-R", "LeaksDetachedWaiter", "--output-on-failure"},
+                             std::chrono::minutes(2));
+  EXPECT_NE(leaking.exit_code(), 0) << leaking.out;
+  EXPECT_NE(leaking.out.find("drain_queue"), std::string::npos) << leaking.out;
+  auto clean = run_command({"ctest", "--test-dir", build, "-R", "JoinsItsThread", "--output-on-failure"},
+                           std::chrono::minutes(2));
+  EXPECT_EQ(clean.exit_code(), 0) << clean.out;
+  std::filesystem::remove_all(directory);
+}
+
+}  // namespace
+}  // namespace stray
