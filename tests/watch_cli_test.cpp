@@ -1,0 +1,243 @@
+// stray watch and stray plot end to end, on a target whose threads leak at
+// a known rate.
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "support/background_command.hpp"
+#include "support/target_process.hpp"
+#include "watch/series_json.hpp"
+
+namespace stray {
+namespace {
+
+using test::BackgroundCommand;
+using test::run_command;
+using test::TargetProcess;
+
+std::string temp_path(const std::string& name) {
+  return "/tmp/stray_watch_cli_" + std::to_string(getpid()) + "_" + name;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+}
+
+std::size_t count_lines(const std::string& path) {
+  std::string text = read_file(path);
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+// The leak_reader group's count in each snapshot (0 when absent).
+std::vector<std::size_t> leak_counts(const watch::Series& series) {
+  std::vector<std::size_t> counts;
+  for (const auto& sample : series.samples) {
+    std::size_t count = 0;
+    for (const auto& group : sample.groups) {
+      if (group.start_routine.find("leak_reader") != std::string::npos) count = group.count;
+    }
+    counts.push_back(count);
+  }
+  return counts;
+}
+
+TEST(WatchCli, LeakRisesAndAlertExits) {
+  TargetProcess target("watch_leak", {"100"});
+  ASSERT_GT(target.pid(), 0);
+  std::string series_path = temp_path("alert.jsonl"), prometheus_path = temp_path("alert.prom");
+  auto result = run_command({STRAY_BINARY, "watch", std::to_string(target.pid()), "--interval", "100ms",
+                             "--count", "40", "--out", series_path, "--alert", "--alert-window", "4",
+                             "--alert-min-growth", "3", "--alert-exitcode", "9", "--prometheus",
+                             prometheus_path});
+  EXPECT_EQ(result.exit_code(), 9) << result.err << result.out;
+  EXPECT_NE(result.err.find("stray: alert: "), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("leak_reader"), std::string::npos) << result.err;
+  EXPECT_NE(result.out.find("ended: alert"), std::string::npos) << result.out;
+
+  watch::Series series = watch::read_series_file(series_path);
+  EXPECT_EQ(series.header.pid, target.pid());
+  ASSERT_GE(series.samples.size(), 4u);
+  EXPECT_LT(series.samples.size(), 40u) << "the watch stops at the first alert";
+  auto counts = leak_counts(series);
+  EXPECT_TRUE(std::is_sorted(counts.begin(), counts.end()));
+  EXPECT_GE(counts.back(), counts.front() + 3);
+  ASSERT_EQ(series.alerts.size(), 1u);
+  EXPECT_NE(series.alerts[0].group.start_routine.find("leak_reader"), std::string::npos);
+  EXPECT_EQ(series.alerts[0].group.thread_class, "read");
+  ASSERT_TRUE(series.end.has_value());
+  EXPECT_EQ(series.end->reason, watch::EndReason::alert);
+  EXPECT_EQ(series.end->alerts, 1u);
+
+  std::string prometheus = read_file(prometheus_path);
+  EXPECT_NE(prometheus.find("stray_group_threads{pid=\"" + std::to_string(target.pid())), std::string::npos);
+  EXPECT_NE(prometheus.find("leak_reader()\",name=\"\",class=\"read\"}"), std::string::npos) << prometheus;
+  EXPECT_EQ(test::check_released(target.pid()), "");
+
+  std::string html_path = temp_path("alert.html");
+  auto plot = run_command({STRAY_BINARY, "plot", series_path, "-o", html_path});
+  EXPECT_EQ(plot.exit_code(), 0) << plot.err;
+  std::string html = read_file(html_path);
+  auto legend = html.find("class=\"legend\"");
+  ASSERT_NE(legend, std::string::npos);
+  auto first_entry = html.find("<tspan class=\"label\">", html.find("data-index=\"0\"", legend));
+  ASSERT_NE(first_entry, std::string::npos);
+  EXPECT_NE(html.substr(first_entry, 100).find("leak_reader"), std::string::npos)
+      << "the fastest-growing group comes first in the legend";
+  for (const auto& path : {series_path, prometheus_path, html_path}) std::remove(path.c_str());
+}
+
+TEST(WatchCli, AlertWithoutExitCodeGoesOn) {
+  TargetProcess target("watch_leak", {"50"});
+  ASSERT_GT(target.pid(), 0);
+  std::string series_path = temp_path("goes_on.jsonl");
+  auto result = run_command({STRAY_BINARY, "watch", std::to_string(target.pid()), "--interval", "100ms",
+                             "--count", "8", "--out", series_path, "--alert", "--alert-window", "3",
+                             "--alert-min-growth", "2"});
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+  watch::Series series = watch::read_series_file(series_path);
+  EXPECT_EQ(series.samples.size(), 8u);
+  EXPECT_EQ(series.alerts.size(), 1u) << "one alert for one leaking group";
+  ASSERT_TRUE(series.end.has_value());
+  EXPECT_EQ(series.end->reason, watch::EndReason::count);
+  std::remove(series_path.c_str());
+}
+
+TEST(WatchCli, SignalLeavesValidSeries) {
+  for (int signal : {SIGINT, SIGTERM}) {
+    TargetProcess target("watch_leak", {"100"});
+    ASSERT_GT(target.pid(), 0);
+    std::string series_path = temp_path("signal.jsonl");
+    BackgroundCommand watch({STRAY_BINARY, "watch", std::to_string(target.pid()), "--interval", "50ms",
+                             "--out", series_path});
+    ASSERT_GT(watch.pid(), 0);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (count_lines(series_path) < 4 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_GE(count_lines(series_path), 4u) << watch.err();
+    ::kill(watch.pid(), signal);
+    EXPECT_EQ(watch.wait(std::chrono::seconds(10)), 0) << "signal " << signal << ": " << watch.err();
+
+    std::string text = read_file(series_path);
+    ASSERT_FALSE(text.empty());
+    EXPECT_EQ(text.back(), '\n');
+    watch::Series series = watch::parse_series(text);
+    EXPECT_TRUE(series.warnings.empty());
+    EXPECT_GE(series.samples.size(), 3u);
+    ASSERT_TRUE(series.end.has_value()) << "signal " << signal;
+    EXPECT_EQ(series.end->reason, watch::EndReason::signal);
+    EXPECT_NE(watch.out().find("ended: signal"), std::string::npos) << watch.out();
+    EXPECT_EQ(test::check_released(target.pid()), "");
+    std::remove(series_path.c_str());
+  }
+}
+
+TEST(WatchCli, TargetExitEndsWatchWithSummary) {
+  TargetProcess target("watch_leak", {"100", "1200"});
+  ASSERT_GT(target.pid(), 0);
+  std::string series_path = temp_path("exit.jsonl");
+  auto result = run_command({STRAY_BINARY, "watch", std::to_string(target.pid()), "--interval", "100ms",
+                             "--duration", "1m", "--out", series_path},
+                            std::chrono::seconds(30));
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+  EXPECT_NE(result.out.find("ended: target_exited"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("fastest-growing group: (anonymous namespace)::leak_reader() [read] +"),
+            std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("snapshot cost: first "), std::string::npos) << result.out;
+  watch::Series series = watch::read_series_file(series_path);
+  EXPECT_GE(series.samples.size(), 5u);
+  ASSERT_TRUE(series.end.has_value());
+  EXPECT_EQ(series.end->reason, watch::EndReason::target_exited);
+  EXPECT_EQ(series.end->failed, 0u) << "the exit is not a failed snapshot";
+  std::remove(series_path.c_str());
+}
+
+TEST(WatchCli, LaterSnapshotsCostLessThanFirst) {
+  TargetProcess target("watch_leak", {"100"});
+  ASSERT_GT(target.pid(), 0);
+  std::string series_path = temp_path("cost.jsonl");
+  auto result = run_command({STRAY_BINARY, "watch", std::to_string(target.pid()), "--interval", "50ms",
+                             "--count", "10", "--out", series_path});
+  ASSERT_EQ(result.exit_code(), 0) << result.err;
+  watch::Series series = watch::read_series_file(series_path);
+  ASSERT_TRUE(series.end.has_value());
+  ASSERT_TRUE(series.end->first_duration.has_value());
+  ASSERT_TRUE(series.end->later_median_duration.has_value());
+  auto first = *series.end->first_duration, later = *series.end->later_median_duration;
+  std::cout << "first snapshot " << first.count() / 1000 << " us, later median "
+            << later.count() / 1000 << " us\n";
+  RecordProperty("first_snapshot_us", std::to_string(first.count() / 1000));
+  RecordProperty("later_snapshot_median_us", std::to_string(later.count() / 1000));
+  EXPECT_LT(later, first) << "unwind and symbol data are cached across snapshots";
+  std::remove(series_path.c_str());
+}
+
+TEST(WatchCli, LightModeGroupsByName) {
+  TargetProcess target("watch_leak", {"100"});
+  ASSERT_GT(target.pid(), 0);
+  std::string series_path = temp_path("light.jsonl");
+  auto result = run_command({STRAY_BINARY, "watch", std::to_string(target.pid()), "--light", "--interval",
+                             "50ms", "--count", "6", "--out", series_path});
+  ASSERT_EQ(result.exit_code(), 0) << result.err;
+  watch::Series series = watch::read_series_file(series_path);
+  EXPECT_EQ(series.header.mode, watch::SeriesMode::light);
+  ASSERT_EQ(series.samples.size(), 6u);
+  bool named = false;
+  for (const auto& group : series.samples.back().groups) {
+    EXPECT_TRUE(group.start_routine.empty());
+    named = named || (group.thread_name == "<script>" && group.thread_class == "sleep");
+  }
+  EXPECT_TRUE(named) << "light groups are named after the threads";
+  EXPECT_EQ(series.samples.back().freeze_duration.count(), 0);
+  std::remove(series_path.c_str());
+}
+
+TEST(WatchCli, InvalidArgumentsExitTwo) {
+  TargetProcess target("parked", {"1"});
+  ASSERT_GT(target.pid(), 0);
+  std::string pid = std::to_string(target.pid());
+  std::string series_path = temp_path("invalid.jsonl");
+  auto interval = run_command({STRAY_BINARY, "watch", pid, "--interval", "10", "--out", series_path});
+  EXPECT_EQ(interval.exit_code(), 2);
+  EXPECT_NE(interval.err.find("--interval: invalid duration \"10\""), std::string::npos) << interval.err;
+  auto both = run_command({STRAY_BINARY, "watch", pid, "--count", "2", "--duration", "1s", "--out", series_path});
+  EXPECT_EQ(both.exit_code(), 2);
+  auto window = run_command({STRAY_BINARY, "watch", pid, "--alert-window", "3", "--out", series_path});
+  EXPECT_EQ(window.exit_code(), 2) << "--alert-window needs --alert";
+  auto directory = run_command({STRAY_BINARY, "watch", pid, "--count", "1", "--out", "/nonexistent/x.jsonl"});
+  EXPECT_EQ(directory.exit_code(), 2);
+  EXPECT_NE(directory.err.find("/nonexistent/x.jsonl"), std::string::npos) << directory.err;
+}
+
+TEST(WatchCli, MissingProcessExitsFour) {
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  waitpid(child, nullptr, 0);
+  std::string series_path = temp_path("missing.jsonl");
+  auto result = run_command({STRAY_BINARY, "watch", std::to_string(child), "--count", "2", "--out", series_path});
+  EXPECT_EQ(result.exit_code(), 4);
+  EXPECT_NE(result.err.find("no such process"), std::string::npos) << result.err;
+}
+
+TEST(PlotCli, RejectsBadInput) {
+  std::string series_path = temp_path("bad.jsonl");
+  std::ofstream(series_path) << "{\"type\":\"header\",\"schema\":\"other\"}\n";
+  auto bad = run_command({STRAY_BINARY, "plot", series_path, "-o", temp_path("bad.html")});
+  EXPECT_EQ(bad.exit_code(), 2);
+  EXPECT_NE(bad.err.find("series line 1"), std::string::npos) << bad.err;
+  auto missing = run_command({STRAY_BINARY, "plot", temp_path("none.jsonl"), "-o", temp_path("x.svg")});
+  EXPECT_EQ(missing.exit_code(), 2);
+  auto format = run_command({STRAY_BINARY, "plot", series_path, "-o", temp_path("x.png")});
+  EXPECT_EQ(format.exit_code(), 2);
+  EXPECT_NE(format.err.find("name the file *.html or *.svg"), std::string::npos) << format.err;
+  std::remove(series_path.c_str());
+}
+
+}  // namespace
+}  // namespace stray
