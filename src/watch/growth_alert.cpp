@@ -26,7 +26,10 @@ std::vector<SeriesAlert> GrowthDetector::add(const SeriesSample& sample) {
   std::set<std::string> seen;
   for (const SeriesGroup& group : sample.groups) {
     std::string key = group.key();
-    History& history = groups_[key];
+    auto [entry, added] = groups_.try_emplace(key);
+    History& history = entry->second;
+    // A new group had 0 threads in the snapshots before this one.
+    if (added) history.counts.assign(std::min(samples_, options_.window - 1), 0);
     history.group = group;
     record(history, group.count);
     seen.insert(std::move(key));
@@ -42,6 +45,7 @@ std::vector<SeriesAlert> GrowthDetector::add(const SeriesSample& sample) {
     it = all_zero && it->second.counts.size() >= options_.window ? groups_.erase(it) : std::next(it);
   }
 
+  ++samples_;
   std::vector<SeriesAlert> alerts;
   for (auto& [key, history] : groups_) {
     if (history.fired || !kept_rising(history)) continue;

@@ -45,6 +45,7 @@ class GrowthDetector {
 
   AlertOptions options_;
   std::map<std::string, History> groups_;  // by SeriesGroup::key()
+  std::size_t samples_ = 0;                // snapshots fed so far
 };
 
 }  // namespace stray::watch
