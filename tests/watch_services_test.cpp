@@ -47,8 +47,8 @@ void watch_while_churning(const Service& service, const std::string& request,
   EXPECT_EQ(series.end->reason, watch::EndReason::count);
   EXPECT_EQ(series.end->failed, 0u);
   // A worker that is serving a request when the snapshot is taken moves
-  // from the epoll group to read or write for that snapshot, so single
-  // groups may differ by one or two; none grows by three.
+  // from the epoll group to read or write for that snapshot. So single
+  // groups may differ by one or two, but none grows by three.
   EXPECT_EQ(series.alerts.size(), 0u) << "no group grows in a service with a fixed thread pool";
   for (const auto& sample : series.samples) {
     EXPECT_EQ(sample.error, "");
