@@ -152,6 +152,7 @@ void FrozenProcess::wait_for_stops(std::chrono::milliseconds timeout) {
   auto pause = std::chrono::microseconds(0);
 
   while (!pending.empty()) {
+    std::size_t before = pending.size();
     std::erase_if(pending, [&](FrozenThread* thread) {
       WaitResult result = wait_nohang(thread->tid);
       switch (result.kind) {
@@ -165,7 +166,12 @@ void FrozenProcess::wait_for_stops(std::chrono::milliseconds timeout) {
       return true;
     });
     if (pending.empty()) break;
-    if (std::chrono::steady_clock::now() >= deadline) break;
+    // The timeout counts from the last stop seen, not from the first
+    // interrupt. At 1000 threads and a load average of 14 on 2 cores, the
+    // stops took longer than 500 ms in all, although each thread came.
+    auto now = std::chrono::steady_clock::now();
+    if (pending.size() < before) deadline = now + timeout;
+    if (now >= deadline) break;
     // Most stops land within microseconds of the interrupt, so poll tightly
     // first and back off towards a millisecond for a slow thread.
     if (pause.count() == 0) {

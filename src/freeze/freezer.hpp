@@ -15,9 +15,10 @@ namespace stray {
 class SeizeFailures;
 
 struct FreezeOptions {
-  // How long to wait for one thread to report its stop. A thread in
-  // uninterruptible sleep (D) or a vfork parent may never report it; it is
-  // then left seized but unstopped and reported as StopKind::not_stopped.
+  // How long to wait while no thread reports a stop; each stop restarts
+  // it. A thread in uninterruptible sleep (D) or a vfork parent may never
+  // report it; it is then left seized but unstopped and reported as
+  // StopKind::not_stopped.
   std::chrono::milliseconds stop_timeout{500};
 };
 
