@@ -44,8 +44,8 @@ bool describe_thread(int pid, int tid, FrozenThread& thread) {
   return true;
 }
 
-// Reads stat and comm of every listed thread, two /proc reads per thread
-// that would otherwise lengthen the stop. Threads that are gone are left out.
+// Describes every listed thread before the first seize, because its /proc
+// read would otherwise lengthen the stop. Threads that are gone are left out.
 std::map<int, FrozenThread> describe_threads(int pid) {
   std::map<int, FrozenThread> described;
   std::vector<int> tids;
