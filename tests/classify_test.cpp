@@ -395,6 +395,19 @@ TEST(RuntimeFrame, ByName) {
       "std::vector<int, std::allocator<int> > make_rows<int>(unsigned long)", kProgram)));
 }
 
+TEST(RuntimeFrame, DwarfNameWithoutParameterList) {
+  // Inlined frames are named from DWARF: qualified, with template
+  // arguments but no parameter list, and a lambda's "()" inside them.
+  EXPECT_TRUE(is_runtime_frame(frame(
+      "std::thread::_Invoker<std::tuple<(anonymous namespace)::Pool::Pool(int)::<lambda()> > "
+      ">::_M_invoke<0>",
+      kProgram, FrameKind::inlined)));
+  EXPECT_TRUE(is_runtime_frame(frame(
+      "std::condition_variable::wait<(anonymous namespace)::Pool::work()::<lambda()> >", kProgram,
+      FrameKind::inlined)));
+  EXPECT_FALSE(is_runtime_frame(frame("Pool::{lambda}::operator()", kProgram, FrameKind::inlined)));
+}
+
 TEST(RuntimeFrame, NoNameNoModuleIsProgramCode) {
   EXPECT_FALSE(is_runtime_frame(frame("", "")));
 }

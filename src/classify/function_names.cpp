@@ -14,7 +14,19 @@ namespace {
 // parameter list is the last balanced group before qualifiers such as
 // " const" or " [clone .cold]".
 std::size_t parameter_list_start(std::string_view name) {
-  std::size_t close = name.rfind(')');
+  // The closing ')' must stand outside template brackets: a name taken
+  // from DWARF has no parameter list, and "_M_invoke<0>" or
+  // "wait<...<lambda()> >" end in a template argument list instead.
+  std::size_t close = std::string_view::npos;
+  int angle_depth = 0;
+  for (std::size_t i = name.size(); i-- > 0;) {
+    if (name[i] == '>') ++angle_depth;
+    if (name[i] == '<') --angle_depth;
+    if (name[i] == ')' && angle_depth == 0) {
+      close = i;
+      break;
+    }
+  }
   if (close == std::string_view::npos) return std::string_view::npos;
   int depth = 0;
   for (std::size_t i = close + 1; i-- > 0;) {
