@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -38,6 +39,22 @@ bool read_until(int fd, std::string& buffer, std::chrono::steady_clock::time_poi
     buffer.append(chunk, static_cast<std::size_t>(n));
   }
   return true;
+}
+
+// The ready line reaches the test while the target's main thread may still
+// be returning from write(2). Waits up to two seconds for it to block in
+// another call, so a snapshot sees it where it parks.
+void wait_until_main_parked(int pid) {
+  std::string path = "/proc/" + std::to_string(pid) + "/syscall";
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream file(path);
+    std::string number;
+    file >> number;
+    // "running" when in user space, else the syscall number; 1 is write.
+    if (!number.empty() && number != "running" && number != "1") return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 }  // namespace
@@ -86,6 +103,7 @@ TargetProcess::TargetProcess(const std::string& name, const std::vector<std::str
     kill();
     return;
   }
+  wait_until_main_parked(pid_);
   std::istringstream lines(output.substr(0, output.find("ready\n")));
   std::string line;
   while (std::getline(lines, line)) {
