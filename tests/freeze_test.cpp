@@ -155,6 +155,32 @@ TEST(Freeze, ChurningThreadsNeverHideParkedOnes) {
   EXPECT_EQ(test::check_released(target.pid()), "");
 }
 
+TEST(Freeze, OnlyListedThreadsAreStopped) {
+  TargetProcess target("parked", {"4"});
+  ASSERT_GT(target.pid(), 0);
+  int chosen = std::stoi(target.value("tid"));
+  FreezeOptions options;
+  options.only_tids = {chosen, 999999999};
+  FrozenProcess frozen = FrozenProcess::freeze(target.pid(), options);
+  ASSERT_EQ(frozen.threads().size(), 1u);
+  EXPECT_EQ(frozen.threads()[0].tid, chosen);
+  EXPECT_EQ(task_state(target.pid(), chosen), 't');
+  EXPECT_NE(task_state(target.pid(), target.pid()), 't') << "the main thread was not listed";
+}
+
+TEST(Freeze, NoListedThreadExists) {
+  TargetProcess target("parked", {"1"});
+  ASSERT_GT(target.pid(), 0);
+  FreezeOptions options;
+  options.only_tids = {999999999};
+  try {
+    FrozenProcess::freeze(target.pid(), options);
+    ADD_FAILURE() << "freezing only a missing tid did not fail";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::invalid_input) << error.what();
+  }
+}
+
 TEST(Freeze, MissingProcessIsReported) {
   pid_t child = ::fork();
   if (child == 0) ::_exit(0);

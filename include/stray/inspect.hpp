@@ -16,7 +16,8 @@ struct InspectOptions {
   std::size_t stack_cap = 1024 * 1024;    // bytes copied per thread stack
   std::size_t max_frames = 256;           // frames unwound per thread
   int stop_timeout_ms = 500;              // wait for one thread's stop
-  std::vector<int> tids;                  // when non-empty, report only these
+  // When non-empty, freeze and report only these threads; the others run on.
+  std::vector<int> tids;
 };
 
 // Keeps unwind tables and symbol data cached between snapshots, so the

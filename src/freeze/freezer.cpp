@@ -87,7 +87,11 @@ FrozenProcess FrozenProcess::freeze(int pid, const FreezeOptions& options) {
   ::pthread_sigmask(SIG_BLOCK, &block, reinterpret_cast<sigset_t*>(frozen.saved_mask_));
   frozen.signals_blocked_ = true;
 
-  frozen.seize_all(describe_threads(pid));
+  if (options.only_tids.empty()) {
+    frozen.seize_all(describe_threads(pid));
+  } else {
+    frozen.seize_listed(options.only_tids);
+  }
   frozen.wait_for_stops(options.stop_timeout);
   return frozen;
 }
@@ -124,6 +128,25 @@ void FrozenProcess::seize_all(std::map<int, FrozenThread> described) {
     if (!found_new) break;
   }
   if (threads_.empty()) failures.throw_error(pid_);
+}
+
+void FrozenProcess::seize_listed(const std::vector<int>& tids) {
+  SeizeFailures failures;
+  started_ = std::chrono::steady_clock::now();
+  for (int tid : tids) {
+    FrozenThread thread;
+    // Reading /proc/PID/task/TID fails for a tid of another process too.
+    if (!describe_thread(pid_, tid, thread)) continue;
+    if (seize_and_interrupt(tid, failures)) threads_.push_back(std::move(thread));
+  }
+  if (!threads_.empty()) return;
+  if (failures.empty() && proc::process_exists(pid_)) {
+    std::string listed;
+    for (int tid : tids) listed += (listed.empty() ? "" : ", ") + std::to_string(tid);
+    throw Error(ErrorKind::invalid_input, "pid " + std::to_string(pid_) + ": tid " + listed +
+                                              " is not a thread of it");
+  }
+  failures.throw_error(pid_);
 }
 
 bool FrozenProcess::seize_and_interrupt(int tid, SeizeFailures& failures) {

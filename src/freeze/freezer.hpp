@@ -20,6 +20,9 @@ struct FreezeOptions {
   // report it; it is then left seized but unstopped and reported as
   // StopKind::not_stopped.
   std::chrono::milliseconds stop_timeout{500};
+  // When non-empty, only these threads are seized; the others run on. A
+  // listed tid that is not a thread of the process is skipped.
+  std::vector<int> only_tids;
 };
 
 struct FrozenThread {
@@ -66,6 +69,7 @@ class FrozenProcess {
  private:
   explicit FrozenProcess(int pid);
   void seize_all(std::map<int, FrozenThread> described);
+  void seize_listed(const std::vector<int>& tids);
   bool seize_and_interrupt(int tid, SeizeFailures& failures);
   void wait_for_stops(std::chrono::milliseconds timeout);
   void detach(FrozenThread& thread);

@@ -20,6 +20,7 @@ std::string explain_permission(int pid);
 class SeizeFailures {
  public:
   void record(int tid, int error) { errors_[tid] = error; }
+  bool empty() const { return errors_.empty(); }
   // Throws the error that best explains why no thread could be seized:
   // the process exited, another tracer, or a permission problem with its
   // likely cause (no CAP_SYS_PTRACE, another user, Yama's ptrace_scope).

@@ -81,6 +81,7 @@ Snapshot Inspector::inspect(int pid, const InspectOptions& options) {
   CaptureOptions capture_options;
   capture_options.stack_cap = options.stack_cap;
   capture_options.freeze.stop_timeout = std::chrono::milliseconds(options.stop_timeout_ms);
+  capture_options.freeze.only_tids = options.tids;
   RawSnapshot raw = capture_process(pid, files, capture_options);
   select_threads(raw, options.tids);
 
