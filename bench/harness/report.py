@@ -194,7 +194,7 @@ def failure_lines(results):
     for threads, records in results.items():
         for name, record in records.items():
             for message in record.failures:
-                lines.append("- %d threads, %s: %s" % (threads, name, message))
+                lines.append("- %d threads, %s" % (threads, message))
     if lines:
         lines = ["### Failed runs", ""] + lines + [""]
     return lines

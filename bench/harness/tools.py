@@ -77,8 +77,10 @@ def check_run(tool, result, expected_threads):
     if result.timed_out:
         raise ToolFailure("%s: timed out after %.0f s" % (tool.name, result.wall))
     if result.status != 0:
-        raise ToolFailure("%s: exit status %d: %s" % (tool.name, result.status,
-                                                     result.stderr.strip()[-500:]))
+        lines = result.stderr.strip().splitlines() or ["(no message)"]
+        more = " (and %d more lines on stderr)" % (len(lines) - 1) if len(lines) > 1 else ""
+        raise ToolFailure("%s: exit status %d: %s%s" % (tool.name, result.status,
+                                                       lines[0][:300], more))
     if result.stdout_path == os.devnull:
         return None
     printed, freeze = tool.parse(result.stdout_path)
