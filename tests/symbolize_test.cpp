@@ -191,7 +191,9 @@ TEST(Symbolize, LibcFunctionAtExactPc) {
   ASSERT_NE(target.pid(), 0);
   RawSnapshot raw = mappings_of(target.pid());
   ModuleFiles files(target.pid());
-  Symbolizer symbolizer;
+  SymbolizerOptions options;
+  options.runtime_source = true;
+  Symbolizer symbolizer(options);
 
   std::vector<Frame> frames{frame_at(address_value(target, "libc_nanosleep"), FrameKind::innermost)};
   symbolizer.symbolize(raw, files, frames);
@@ -206,6 +208,21 @@ TEST(Symbolize, LibcFunctionAtExactPc) {
   if (!fs::exists(debug_file)) GTEST_SKIP() << "no libc debug file " << debug_file;
   EXPECT_FALSE(frames[0].file.empty());
   EXPECT_GT(frames[0].line, 0);
+}
+
+TEST(Symbolize, RuntimeNamesWithoutSourceByDefault) {
+  TargetProcess target("symbolize_target");
+  ASSERT_NE(target.pid(), 0);
+  RawSnapshot raw = mappings_of(target.pid());
+  ModuleFiles files(target.pid());
+  Symbolizer symbolizer;
+
+  std::vector<Frame> frames{frame_at(address_value(target, "libc_nanosleep"), FrameKind::innermost)};
+  symbolizer.symbolize(raw, files, frames);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_NE(frames[0].function.find("nanosleep"), std::string::npos) << frames[0].function;
+  EXPECT_EQ(frames[0].file, "");
+  EXPECT_EQ(frames[0].line, 0);
 }
 
 TEST(Symbolize, FrameInterruptedBySignalAtExactPc) {

@@ -16,6 +16,9 @@ struct InspectOptions {
   std::size_t stack_cap = 1024 * 1024;    // bytes copied per thread stack
   std::size_t max_frames = 256;           // frames unwound per thread
   int stop_timeout_ms = 500;              // wait for one thread's stop
+  // Also give file:line and inlined calls inside libc, libstdc++ and the
+  // other runtime libraries; their names are shown either way.
+  bool runtime_source = false;
   // When non-empty, freeze and report only these threads; the others run on.
   std::vector<int> tids;
 };

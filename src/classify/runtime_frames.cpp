@@ -20,16 +20,11 @@
 #include <string_view>
 
 #include "classify/internal.hpp"
+#include "model/runtime_modules.hpp"
 
 namespace stray {
 
 namespace {
-
-// File name prefixes of runtime modules ("libc.so.6" matches "libc.so").
-constexpr std::array<std::string_view, 10> kRuntimeModules = {
-    "libc.so",       "libstdc++.so", "libgcc_s.so", "ld-linux-x86-64.so", "libpthread.so",
-    "libdl.so",      "librt.so",     "libc++.so",   "libc++abi.so",       "[vdso]",
-};
 
 // C runtime functions that start a process or a thread. Listed because a
 // static or partly static program carries them in its own module.
@@ -42,19 +37,6 @@ constexpr std::array<std::string_view, 11> kRuntimeFunctions = {
 constexpr std::array<std::string_view, 4> kRuntimeNamePrefixes = {
     "std::", "__gnu_cxx::", "__cxxabiv1::", "__gthread_",
 };
-
-std::string_view file_name(std::string_view path) {
-  std::size_t slash = path.rfind('/');
-  return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
-bool is_runtime_module(std::string_view path) {
-  std::string_view name = file_name(path);
-  for (std::string_view prefix : kRuntimeModules) {
-    if (name.substr(0, prefix.size()) == prefix) return true;
-  }
-  return false;
-}
 
 bool is_runtime_function(std::string_view function) {
   std::string_view name = classify_detail::qualified_name(function);

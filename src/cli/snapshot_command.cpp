@@ -48,6 +48,9 @@ Action add_snapshot_command(CLI::App& app) {
   command->add_flag("--json", arguments->json, "Print JSON (schema in docs/json.md) instead of text");
   command->add_option("--tid", arguments->inspect.tids, "Report only this thread (repeatable)");
   command->add_flag("--addresses", arguments->addresses, "Also print each frame's pc");
+  command->add_flag("--runtime-lines", arguments->inspect.runtime_source,
+                    "Also show file:line and inlined calls inside libc, libstdc++ and the other "
+                    "runtime libraries (slower: their debug info is large)");
   command->add_option("--stack-cap", arguments->inspect.stack_cap,
                       "Bytes copied per thread stack, from its stack pointer")
       ->capture_default_str()

@@ -99,11 +99,13 @@ std::optional<std::uint64_t> ElfModule::load_bias(const Mapping& mapping) const 
   return runtime_address - chosen->vaddr;
 }
 
-const std::vector<SourceFrame>& ElfModule::describe(std::uint64_t address, bool& cache_hit) {
+const std::vector<SourceFrame>& ElfModule::describe(std::uint64_t address, bool with_source,
+                                                    bool& cache_hit) {
   auto found = described_.find(address);
   cache_hit = found != described_.end();
   if (cache_hit) return found->second;
-  return described_.emplace(address, describe_address(module_, address)).first->second;
+  return described_.emplace(address, describe_address(module_, address, with_source))
+      .first->second;
 }
 
 }  // namespace stray::symbolize

@@ -46,7 +46,10 @@ class ElfModule {
   // Function levels at the link-time `address`, innermost first (see
   // describe_address). Results are cached per address; `cache_hit` is set
   // when this call was served from the cache.
-  const std::vector<SourceFrame>& describe(std::uint64_t address, bool& cache_hit);
+  // Without `with_source`, only the symbol-table name (see describe_address);
+  // a module is always asked the same way, so one cache serves both.
+  const std::vector<SourceFrame>& describe(std::uint64_t address, bool with_source,
+                                           bool& cache_hit);
 
  private:
   ElfModule(Dwfl* dwfl, Dwfl_Module* module, std::string build_id);

@@ -172,9 +172,11 @@ std::vector<SourceFrame> expand_inline_chain(std::vector<Dwarf_Die>& functions,
 
 }  // namespace
 
-std::vector<SourceFrame> describe_address(Dwfl_Module* module, Dwarf_Addr address) {
+std::vector<SourceFrame> describe_address(Dwfl_Module* module, Dwarf_Addr address,
+                                          bool with_source) {
   SourceFrame innermost;
   innermost.function = symbol_name(module, address);
+  if (!with_source) return {innermost};
   set_line_table_position(module, address, innermost);
 
   Dwarf_Addr bias = 0;

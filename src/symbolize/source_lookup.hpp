@@ -25,6 +25,9 @@ struct SourceFrame {
 // line table. Every later entry's position is the call site
 // (DW_AT_call_file/line/column) of the entry before it, so each position lies
 // in its own entry's function, as `eu-addr2line -i` prints them.
-std::vector<SourceFrame> describe_address(Dwfl_Module* module, Dwarf_Addr address);
+// Without `with_source`, the result is the symbol-table name alone, and the
+// module's DWARF is never opened.
+std::vector<SourceFrame> describe_address(Dwfl_Module* module, Dwarf_Addr address,
+                                          bool with_source = true);
 
 }  // namespace stray::symbolize

@@ -4,6 +4,7 @@
 
 #include <libelf.h>
 
+#include "model/runtime_modules.hpp"
 #include "proc/module_files.hpp"
 #include "symbolize/debuginfo.hpp"
 #include "symbolize/module_cache.hpp"
@@ -36,13 +37,16 @@ Frame without_symbols(const Frame& frame) {
 
 struct Symbolizer::Impl {
   explicit Impl(SymbolizerOptions options)
-      : search{std::move(options.debug_roots)}, modules(search) {}
+      : search{std::move(options.debug_roots)},
+        modules(search),
+        runtime_source(options.runtime_source) {}
 
   void name_frame(const Frame& frame, bool exact_pc, symbolize::SnapshotModules& snapshot,
                   std::vector<Frame>& named);
 
   symbolize::DebugSearch search;
   symbolize::ModuleCache modules;
+  bool runtime_source;
   SymbolizerStats stats;
 };
 
@@ -66,7 +70,8 @@ void Symbolizer::Impl::name_frame(const Frame& frame, bool exact_pc,
   base.build_id = found.module->build_id();
 
   bool cache_hit = false;
-  const auto& levels = found.module->describe(lookup - found.bias, cache_hit);
+  bool with_source = runtime_source || !is_runtime_module(base.module);
+  const auto& levels = found.module->describe(lookup - found.bias, with_source, cache_hit);
   ++(cache_hit ? stats.cache_hits : stats.lookups);
   for (const symbolize::SourceFrame& level : levels) {
     Frame out = base;

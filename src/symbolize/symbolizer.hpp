@@ -20,6 +20,12 @@ struct SymbolizerOptions {
   // name (after DIR/DEBUGLINK and DIR/.debug/DEBUGLINK). debuginfod is never
   // used: it would dlopen libcurl and may reach the network.
   std::vector<std::string> debug_roots{"/usr/lib/debug"};
+  // Also look up source lines and inlined calls in the C and C++ runtime
+  // libraries (libc, libstdc++...). Off by default: names still come from
+  // their symbol tables, but opening libc6-dbg's compressed DWARF costs about
+  // 130 ms (libdw 0.188 inflates every debug section at open), and a leak is
+  // rarely explained by a line inside libc.
+  bool runtime_source = false;
 };
 
 // Counters since construction, for tests and cost reports.
