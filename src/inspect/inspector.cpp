@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "capture/capture.hpp"
+#include "inspect/stack_symbol_cache.hpp"
 #include "classify/classifier.hpp"
 #include "proc/module_files.hpp"
 #include "symbolize/symbolizer.hpp"
@@ -15,7 +16,21 @@ namespace stray {
 struct Inspector::Impl {
   std::size_t max_frames = 0;
   std::unique_ptr<Unwinder> unwinder;
-  Symbolizer symbolizer;
+  bool runtime_source = false;
+  std::unique_ptr<Symbolizer> symbolizer = std::make_unique<Symbolizer>();
+  StackSymbolCache stack_symbols;
+
+  Symbolizer& symbolizer_for(bool with_runtime_source) {
+    // Like the frame cap, the runtime source choice is fixed per Symbolizer.
+    if (with_runtime_source != runtime_source) {
+      SymbolizerOptions options;
+      options.runtime_source = with_runtime_source;
+      symbolizer = std::make_unique<Symbolizer>(options);
+      stack_symbols = StackSymbolCache();
+      runtime_source = with_runtime_source;
+    }
+    return *symbolizer;
+  }
 
   Unwinder& unwinder_for(std::size_t frames) {
     // The frame cap is fixed per Unwinder; a new cap costs the unwind cache.
@@ -84,8 +99,10 @@ Snapshot Inspector::inspect(int pid, const InspectOptions& options) {
   capture_options.freeze.only_tids = options.tids;
   RawSnapshot raw = capture_process(pid, files, capture_options);
   select_threads(raw, options.tids);
+  auto captured = std::chrono::steady_clock::now();
 
   std::vector<UnwoundStack> stacks = impl_->unwinder_for(options.max_frames).unwind(raw, files);
+  auto unwound = std::chrono::steady_clock::now();
 
   Snapshot snapshot;
   snapshot.pid = raw.pid;
@@ -95,18 +112,26 @@ Snapshot Inspector::inspect(int pid, const InspectOptions& options) {
   snapshot.freeze_duration = raw.freeze_duration;
   snapshot.bytes_copied = raw.bytes_copied;
   snapshot.warnings = raw.warnings;
-  snapshot.build_id = executable_build_id(raw, files, impl_->symbolizer);
+  Symbolizer& symbolizer = impl_->symbolizer_for(options.runtime_source);
+  snapshot.build_id = executable_build_id(raw, files, symbolizer);
 
   ClassifyContext context(pid);
+  impl_->stack_symbols.begin_snapshot(raw);
   for (std::size_t i = 0; i < raw.threads.size(); ++i) {
     Thread thread = make_thread(raw.threads[i], std::move(stacks[i]));
-    impl_->symbolizer.symbolize(raw, files, thread.frames);
+    impl_->stack_symbols.symbolize(symbolizer, raw, files, thread.frames);
     classify(thread, raw.threads[i], context);
     snapshot.threads.push_back(std::move(thread));
   }
-  snapshot.total_duration = std::chrono::steady_clock::now() - started;
-  spdlog::debug("pid {}: {} threads, freeze {} us, total {} us", pid, snapshot.threads.size(),
-                snapshot.freeze_duration.count() / 1000, snapshot.total_duration.count() / 1000);
+  auto finished = std::chrono::steady_clock::now();
+  snapshot.total_duration = finished - started;
+  auto us = [](auto duration) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(duration).count();
+  };
+  spdlog::debug("pid {}: {} threads; capture {} us (freeze {} us), unwind {} us, symbolize and "
+                "classify {} us",
+                pid, snapshot.threads.size(), us(captured - started), us(snapshot.freeze_duration),
+                us(unwound - captured), us(finished - unwound));
   return snapshot;
 }
 
