@@ -1,5 +1,7 @@
 # Installs the CMake package that find_package(stray) reads:
-# lib/cmake/stray/{strayConfig,strayConfigVersion,StrayRunTests}.cmake.
+# lib/cmake/stray/{strayConfig,strayConfigVersion,StrayRunTests}.cmake, and
+# the libraries stray::core, stray::gtest and stray::gtest_main with their
+# target files and headers.
 include(CMakePackageConfigHelpers)
 include(GNUInstallDirs)
 
@@ -17,3 +19,11 @@ install(FILES
   ${CMAKE_CURRENT_BINARY_DIR}/strayConfigVersion.cmake
   ${CMAKE_CURRENT_LIST_DIR}/StrayRunTests.cmake
   DESTINATION ${STRAY_PACKAGE_DIR})
+
+set_target_properties(stray_core PROPERTIES EXPORT_NAME core)
+install(TARGETS stray_core EXPORT strayCoreTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/stray DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT strayCoreTargets NAMESPACE stray:: DESTINATION ${STRAY_PACKAGE_DIR})
+if(TARGET stray_gtest)
+  install(EXPORT strayGtestTargets NAMESPACE stray:: DESTINATION ${STRAY_PACKAGE_DIR})
+endif()

@@ -1,0 +1,38 @@
+// The GoogleTest listener that fails a test which leaves threads behind.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include "gtest_listener/settings.hpp"
+#include "gtest_listener/thread_census.hpp"
+
+namespace stray::gtest {
+
+// Lists the threads when a test starts. When it ends, waits up to the grace
+// period for the threads it started to exit, has stray capture the stacks
+// of those left, judges them against the rules and adds a failure to the
+// test for each unexpected one. Threads listed at the start are never
+// blamed on the test.
+//
+// GoogleTest calls OnTestEnd on listeners in reverse order of appending,
+// and while the test is still the current one (1.12 and later), so a
+// failure added there counts for the test, before the default printer and
+// the XML writer see its result.
+class LeakListener : public testing::EmptyTestEventListener {
+ public:
+  explicit LeakListener(Settings settings) : settings_(std::move(settings)) {}
+
+  void OnTestStart(const testing::TestInfo& test) override;
+  void OnTestEnd(const testing::TestInfo& test) override;
+  void OnTestSuiteEnd(const testing::TestSuite& suite) override;
+
+ private:
+  void judge_leftovers(const testing::TestInfo& test, Census leftovers);
+  std::optional<Snapshot> capture(Census& leftovers);
+
+  Settings settings_;
+  Census before_;
+  std::chrono::steady_clock::time_point ended_;
+};
+
+}  // namespace stray::gtest
