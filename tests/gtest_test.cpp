@@ -203,5 +203,32 @@ TEST(Gtest, MissingExecutableNamesCause) {
   }
 }
 
+// examples/gtest built against an installed stray, run test by test by
+// ctest through gtest_discover_tests.
+TEST(Gtest, ExamplesProjectUnderCtest) {
+  std::string directory = (std::filesystem::temp_directory_path() / "stray-gtest-example.XXXXXX").string();
+  ASSERT_NE(::mkdtemp(directory.data()), nullptr);
+  const std::string prefix = directory + "/prefix";
+  const std::string build = directory + "/build";
+  auto installed = run_command({"cmake", "--install", STRAY_BUILD_DIR, "--prefix", prefix});
+  ASSERT_EQ(installed.exit_code(), 0) << installed.err;
+  auto configured = run_command({"cmake", "-S", std::string(STRAY_SOURCE_DIR) + "/examples/gtest", "-B", build,
+                                 "-DCMAKE_PREFIX_PATH=" + prefix},
+                                std::chrono::minutes(3));
+  ASSERT_EQ(configured.exit_code(), 0) << configured.out << configured.err;
+  auto built = run_command({"cmake", "--build", build}, std::chrono::minutes(5));
+  ASSERT_EQ(built.exit_code(), 0) << built.out << built.err;
+
+  auto leaking = run_command({"ctest", "--test-dir", build, "-R", "LeaksDetachedWaiter", "--output-on-failure"},
+                             std::chrono::minutes(2));
+  EXPECT_NE(leaking.exit_code(), 0) << leaking.out;
+  EXPECT_NE(leaking.out.find("started by: (anonymous namespace)::drain_queue()"), std::string::npos) << leaking.out;
+  auto clean = run_command({"ctest", "--test-dir", build, "-E", "LeaksDetachedWaiter", "--output-on-failure"},
+                           std::chrono::minutes(2));
+  EXPECT_EQ(clean.exit_code(), 0) << clean.out;
+  EXPECT_NE(clean.out.find("0 tests failed out of 2"), std::string::npos) << clean.out;
+  std::filesystem::remove_all(directory);
+}
+
 }  // namespace
 }  // namespace stray
