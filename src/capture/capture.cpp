@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "capture/signal_stack.hpp"
 #include "freeze/seize_errors.hpp"
 #include "proc/module_files.hpp"
 #include "proc/proc.hpp"
@@ -87,8 +88,43 @@ void copy_special_mappings(int pid, RawSnapshot& raw) {
   }
 }
 
-RawThread capture_thread(int pid, const FrozenThread& frozen, const RawSnapshot& raw,
-                         std::size_t cap, bool& unknown_stack) {
+// True when the thread runs on its own stack: the main thread's [stack], or
+// the mapping that holds its thread descriptor, which glibc places at the
+// top of every thread stack it allocates (fs_base points at it). Otherwise
+// sp is on a sigaltstack, a coroutine stack or a stack glibc did not make.
+bool on_own_stack(const Mapping& stack, const RawThread& thread) {
+  return stack.path == "[stack]" || stack.contains(thread.registers.fs_base);
+}
+
+// Keeps a whole copy of the mapping that holds the handler's frames (the
+// unwinder reads it as a MemoryCopy) and makes the thread's stack copy the
+// stack the signal interrupted. Returns false when the handler's mapping is
+// larger than `cap`, so the copies stay as they were.
+bool copy_interrupted_stack(int pid, RawSnapshot& raw, const Mapping& handler_stack,
+                            RemoteAddress interrupted_sp, std::size_t cap, RawThread& thread) {
+  const Mapping* interrupted = find_mapping(raw.mappings, interrupted_sp);
+  if (interrupted == nullptr || handler_stack.end - handler_stack.start > cap) return false;
+  bool copied_already = std::any_of(raw.memory.begin(), raw.memory.end(), [&](const MemoryCopy& m) {
+    return m.base == handler_stack.start;
+  });
+  if (!copied_already) {
+    MemoryCopy copy;
+    copy.base = handler_stack.start;
+    copy.bytes.resize(handler_stack.end - handler_stack.start);
+    copy.bytes.resize(read_remote(pid, copy.base, copy.bytes.data(), copy.bytes.size()));
+    raw.bytes_copied += copy.bytes.size();
+    raw.memory.push_back(std::move(copy));
+  }
+  RawThread interrupted_thread;
+  interrupted_thread.registers.rsp = interrupted_sp;
+  copy_stack(pid, *interrupted, cap, interrupted_thread);
+  thread.stack = std::move(interrupted_thread.stack);
+  if (!interrupted_thread.error.empty()) thread.error = interrupted_thread.error;
+  return true;
+}
+
+RawThread capture_thread(int pid, const FrozenThread& frozen, RawSnapshot& raw, std::size_t cap,
+                         bool& unknown_stack) {
   RawThread thread;
   thread.tid = frozen.tid;
   thread.name = frozen.name;
@@ -109,6 +145,13 @@ RawThread capture_thread(int pid, const FrozenThread& frozen, const RawSnapshot&
     return thread;
   }
   copy_stack(pid, *stack, cap, thread);
+  if (on_own_stack(*stack, thread)) return thread;
+  if (auto interrupted_sp = interrupted_stack_pointer(thread, raw.mappings)) {
+    if (!copy_interrupted_stack(pid, raw, *stack, *interrupted_sp, cap, thread)) {
+      spdlog::warn("pid {} tid {}: signal handler stack mapping larger than {} bytes; the "
+                   "interrupted stack is not copied", pid, thread.tid, cap);
+    }
+  }
   return thread;
 }
 
