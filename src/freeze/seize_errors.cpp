@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "proc/proc.hpp"
 #include "stray/error.hpp"
@@ -25,6 +26,24 @@ bool has_cap_sys_ptrace() {
   if (at == std::string::npos) return false;
   unsigned long long mask = std::strtoull(status->c_str() + at + 7, nullptr, 16);
   return (mask >> kCapSysPtrace) & 1;
+}
+
+// True when every thread of `pid` has exited and the process is a zombie
+// (Z) or dying (X), waiting for its parent to reap it. /proc/PID still
+// exists then, but PTRACE_SEIZE fails with EPERM. A leader that called
+// pthread_exit is a zombie too, so the other threads decide.
+bool only_zombies_left(int pid) {
+  std::vector<int> tids;
+  try {
+    tids = proc::read_tids(pid);
+  } catch (const Error&) {
+    return true;
+  }
+  for (int tid : tids) {
+    auto stat = proc::try_read_task_stat(pid, tid);
+    if (stat && stat->state != 'Z' && stat->state != 'X') return false;
+  }
+  return true;
 }
 
 std::string describe_tracer(int tracer_pid) {
@@ -64,6 +83,10 @@ void check_freezable(int pid) {
   if (!proc::process_exists(pid)) {
     throw Error(ErrorKind::no_such_process, pid_prefix(pid) + "no such process");
   }
+  if (only_zombies_left(pid)) {
+    throw Error(ErrorKind::target_exited,
+                pid_prefix(pid) + "the process has exited (a zombie not yet reaped by its parent)");
+  }
   proc::ProcessStatus status = proc::read_status(pid);
   auto stat = proc::try_read_task_stat(pid, pid);
   if (stat && (stat->flags & kPfKthread) != 0) {
@@ -80,7 +103,7 @@ void check_freezable(int pid) {
 void SeizeFailures::throw_error(int pid) const {
   bool any_permission = false;
   for (const auto& [tid, error] : errors_) any_permission |= (error == EPERM);
-  if (!proc::process_exists(pid)) {
+  if (!proc::process_exists(pid) || only_zombies_left(pid)) {
     throw Error(ErrorKind::target_exited, pid_prefix(pid) + "the process exited during the freeze");
   }
   if (any_permission) {
