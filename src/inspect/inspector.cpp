@@ -1,6 +1,7 @@
 #include "stray/inspect.hpp"
 
 #include <algorithm>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
@@ -79,8 +80,13 @@ Thread make_thread(const RawThread& raw_thread, UnwoundStack&& stack) {
 }
 
 std::string executable_build_id(const RawSnapshot& raw, ModuleFiles& files, Symbolizer& symbolizer) {
+  // The exe link of a deleted executable ends in " (deleted)", but the
+  // paths of the mappings carry that as Mapping::deleted instead.
+  std::string_view exe = raw.exe;
+  constexpr std::string_view kDeleted = " (deleted)";
+  if (exe.ends_with(kDeleted)) exe.remove_suffix(kDeleted.size());
   for (const Mapping& mapping : raw.mappings) {
-    if (mapping.path == raw.exe && mapping.file_backed()) return symbolizer.build_id(mapping, files);
+    if (mapping.path == exe && mapping.file_backed()) return symbolizer.build_id(mapping, files);
   }
   return {};
 }
