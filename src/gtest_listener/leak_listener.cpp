@@ -47,11 +47,14 @@ std::vector<int> tids_of(const Census& threads) {
 
 }  // namespace
 
-void LeakListener::OnTestStart(const testing::TestInfo&) { before_ = take_census(); }
+void LeakListener::OnTestSuiteStart(const testing::TestSuite&) { last_end_.clear(); }
+
+void LeakListener::OnTestStart(const testing::TestInfo&) { before_ = take_census_reusing(last_end_); }
 
 void LeakListener::OnTestEnd(const testing::TestInfo& test) {
   ended_ = std::chrono::steady_clock::now();
-  Census leftovers = wait_for_new_threads(before_, settings_.grace);
+  last_end_ = wait_for_new_threads(before_, settings_.grace);
+  Census leftovers = new_threads(before_, last_end_);
   if (!leftovers.empty()) judge_leftovers(test, std::move(leftovers));
   ExpectedThreads::instance().end_test();
 }

@@ -22,6 +22,7 @@ class LeakListener : public testing::EmptyTestEventListener {
  public:
   explicit LeakListener(Settings settings) : settings_(std::move(settings)) {}
 
+  void OnTestSuiteStart(const testing::TestSuite& suite) override;
   void OnTestStart(const testing::TestInfo& test) override;
   void OnTestEnd(const testing::TestInfo& test) override;
   void OnTestSuiteEnd(const testing::TestSuite& suite) override;
@@ -32,6 +33,9 @@ class LeakListener : public testing::EmptyTestEventListener {
 
   Settings settings_;
   Census before_;
+  // The listing at the end of the last test, reused by the next test's
+  // start within the same suite: nothing but the listener runs in between.
+  Census last_end_;
   std::chrono::steady_clock::time_point ended_;
 };
 

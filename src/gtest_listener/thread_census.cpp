@@ -17,12 +17,22 @@ namespace {
 constexpr std::chrono::microseconds kFirstDelay{500};
 constexpr std::chrono::microseconds kMaxDelay{50'000};
 
+const CensusEntry* find_tid(const Census& census, int tid) {
+  auto entry = std::lower_bound(census.begin(), census.end(), tid,
+                                [](const CensusEntry& e, int wanted) { return e.tid < wanted; });
+  return entry != census.end() && entry->tid == tid ? &*entry : nullptr;
+}
+
 }  // namespace
 
-Census take_census() {
+Census take_census_reusing(const Census& recent) {
   const int pid = ::getpid();
   Census census;
   for (int tid : proc::read_tids(pid)) {
+    if (const CensusEntry* known = find_tid(recent, tid)) {
+      census.push_back(*known);
+      continue;
+    }
     std::optional<proc::TaskStat> stat = proc::try_read_task_stat(pid, tid);
     if (!stat) continue;
     census.push_back(CensusEntry{tid, stat->start_time, std::move(stat->comm)});
@@ -30,14 +40,13 @@ Census take_census() {
   return census;
 }
 
+Census take_census() { return take_census_reusing({}); }
+
 Census new_threads(const Census& before, const Census& now) {
   Census added;
   for (const CensusEntry& entry : now) {
-    auto earlier = std::lower_bound(before.begin(), before.end(), entry.tid,
-                                    [](const CensusEntry& e, int tid) { return e.tid < tid; });
-    bool known = earlier != before.end() && earlier->tid == entry.tid &&
-                 earlier->start_time == entry.start_time;
-    if (!known) added.push_back(entry);
+    const CensusEntry* earlier = find_tid(before, entry.tid);
+    if (earlier == nullptr || earlier->start_time != entry.start_time) added.push_back(entry);
   }
   return added;
 }
@@ -46,9 +55,9 @@ Census wait_for_new_threads(const Census& before, std::chrono::microseconds grac
   const auto deadline = std::chrono::steady_clock::now() + grace;
   std::chrono::microseconds delay = kFirstDelay;
   while (true) {
-    Census added = new_threads(before, take_census());
+    Census listing = take_census();
     const auto now = std::chrono::steady_clock::now();
-    if (added.empty() || now >= deadline) return added;
+    if (new_threads(before, listing).empty() || now >= deadline) return listing;
     std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(delay, deadline - now));
     delay = std::min(delay * 2, kMaxDelay);
   }

@@ -24,13 +24,19 @@ using Census = std::vector<CensusEntry>;  // sorted by tid
 // listed is left out.
 Census take_census();
 
+// Lists the threads like take_census, but takes the entry of a tid listed in
+// `recent` from there instead of reading its stat file again. Only for a
+// census taken moments ago: a tid reused since then would keep its old
+// start time.
+Census take_census_reusing(const Census& recent);
+
 // The threads of `now` that are not in `before`: new tids, and tids of
 // `before` that now belong to a thread with another start time.
 Census new_threads(const Census& before, const Census& now);
 
 // Re-lists the threads with growing delays until none of them is new
-// against `before` or `grace` is over, and returns the new threads of the
-// last listing.
+// against `before` or `grace` is over. Returns the last listing; the new
+// threads are new_threads(before, listing).
 Census wait_for_new_threads(const Census& before, std::chrono::microseconds grace);
 
 }  // namespace stray::gtest
