@@ -22,6 +22,7 @@
 
 #include <gtest/gtest.h>
 
+#include "freeze/lingering.hpp"
 #include "proc/proc.hpp"
 #include "stray/error.hpp"
 #include "stray/inspect.hpp"
@@ -302,17 +303,13 @@ TEST(NeverStops, VforkParentReportedByInspector) {
     if (thread.tid != tid) EXPECT_EQ(thread.stop, StopKind::interrupt) << "tid " << thread.tid;
   }
 
-  // NOTE: the thread that did not stop stays seized by this thread until
-  // this process exits (PTRACE_DETACH needs a stopped tracee), and it
-  // stops in its pending interrupt once the vfork child exits. Release it
-  // here, or killing the target would leave its exit unreaped.
+  // The thread that did not stop stays seized by this thread (PTRACE_DETACH
+  // needs a stopped tracee) and stops in its pending interrupt once the
+  // vfork child exits; the lingering list then detaches it.
   EXPECT_EQ(tracer_of(tid), ::getpid());
-  auto deadline = Clock::now() + std::chrono::seconds(5);
-  int status = 0;
-  while (::waitpid(tid, &status, __WALL | WNOHANG) == 0 && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  EXPECT_EQ(::ptrace(PTRACE_DETACH, tid, nullptr, nullptr), 0) << std::strerror(errno);
+  EXPECT_EQ(lingering::release_within(std::chrono::seconds(5)), 0u);
+  EXPECT_EQ(tracer_of(tid), 0);
+  EXPECT_EQ(released_within(target.pid(), std::chrono::seconds(1)), "");
 }
 
 TEST(AlreadyTraced, StraceIsNamed) {

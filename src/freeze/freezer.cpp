@@ -14,6 +14,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "freeze/lingering.hpp"
 #include "freeze/seize_errors.hpp"
 #include "freeze/wait_status.hpp"
 #include "proc/proc.hpp"
@@ -80,6 +81,7 @@ FrozenProcess::FrozenProcess(FrozenProcess&& other) noexcept
 FrozenProcess::~FrozenProcess() { resume(); }
 
 FrozenProcess FrozenProcess::freeze(int pid, const FreezeOptions& options) {
+  lingering::release();
   check_freezable(pid);
   FrozenProcess frozen(pid);
 
@@ -224,6 +226,7 @@ std::chrono::steady_clock::time_point FrozenProcess::resume() {
     resumed_ = true;
     for (FrozenThread& thread : threads_) detach(thread);
     released_ = std::chrono::steady_clock::now();
+    lingering::release();
   }
   if (signals_blocked_) {
     signals_blocked_ = false;
@@ -235,12 +238,13 @@ std::chrono::steady_clock::time_point FrozenProcess::resume() {
 void FrozenProcess::detach(FrozenThread& thread) {
   if (thread.stop == StopKind::not_stopped) {
     // PTRACE_DETACH needs a stopped tracee. Give the thread one more
-    // chance; otherwise it stays seized until stray exits, when the kernel
-    // detaches it (its pending interrupt is dropped then).
+    // chance; otherwise lingering:: detaches it once it stops.
     WaitResult result = wait_nohang(thread.tid);
     if (result.kind != WaitKind::stopped) {
-      spdlog::warn("pid {} tid {}: still not stopped; it stays seized until stray exits", pid_,
-                   thread.tid);
+      spdlog::warn("pid {} tid {}: still not stopped; it is released as soon as it stops (at the "
+                   "next freeze or when stray exits)",
+                   pid_, thread.tid);
+      lingering::add(pid_, thread.tid);
       return;
     }
     thread.pending_signal = result.signal;

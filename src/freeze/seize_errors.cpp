@@ -93,7 +93,9 @@ void check_freezable(int pid) {
     throw Error(ErrorKind::kernel_thread,
                 pid_prefix(pid) + "is a kernel thread (" + status.name + "); it has no user space");
   }
-  if (status.tracer_pid != 0) {
+  // stray itself may still trace a thread that never stopped during an
+  // earlier freeze (see lingering.hpp); that thread alone is then skipped.
+  if (status.tracer_pid != 0 && status.tracer_pid != ::getpid()) {
     throw Error(ErrorKind::already_traced,
                 pid_prefix(pid) + "already traced by " + describe_tracer(status.tracer_pid) +
                     "; only one tracer can attach at a time");
