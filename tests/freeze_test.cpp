@@ -90,10 +90,13 @@ TEST(Freeze, StoppedTargetStaysStopped) {
   TargetProcess target("parked", {"3"});
   ASSERT_GT(target.pid(), 0);
   ASSERT_EQ(::kill(target.pid(), SIGSTOP), 0);
-  for (int i = 0; i < 200 && task_state(target.pid(), target.pid()) != 'T'; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // The group stop reaches each thread in turn; wait until all are in it.
+  for (int tid : proc::read_tids(target.pid())) {
+    for (int i = 0; i < 200 && task_state(target.pid(), tid) != 'T'; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_EQ(task_state(target.pid(), tid), 'T') << "tid " << tid;
   }
-  ASSERT_EQ(task_state(target.pid(), target.pid()), 'T');
   {
     FrozenProcess frozen = FrozenProcess::freeze(target.pid());
     for (const FrozenThread& thread : frozen.threads()) {
