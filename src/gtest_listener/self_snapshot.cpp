@@ -75,6 +75,10 @@ Error failure_of(const ChildResult& child, const std::string& executable, std::c
     return Error(ErrorKind::system, executable + " was killed by signal " + std::to_string(child.signal) +
                                         ": " + strsignal(child.signal));
   }
+  if (child.exit_code == -1) {
+    return Error(ErrorKind::system, "the exit status of " + executable + " was lost, because SIGCHLD is "
+                                    "ignored or its handler reaped the child, and it printed no snapshot: " + err);
+  }
   if (child.exit_code == 127) {
     return Error(ErrorKind::system, "cannot run " + executable + " (exit code 127: not found); set "
                                     "STRAY_EXECUTABLE to the path of the stray executable");
