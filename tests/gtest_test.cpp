@@ -174,6 +174,17 @@ TEST(Gtest, ExpectThreadsMaxExcusesOne) {
   EXPECT_NE(element.find("already excused its max:1 threads"), std::string::npos) << element;
 }
 
+TEST(Gtest, ExpectThreadsScopes) {
+  GtestRun run = run_gtest_leaks(
+      {}, {"--gtest_filter=Expected.ExcusedInCode:AfterExpected.*:SuiteRules.*:AfterSuiteRules.*"});
+  EXPECT_EQ(run.result.exit_code(), 1) << run.result.out << run.result.err;
+  EXPECT_FALSE(has_failure(testcase_element(run.xml, "ExcusedInCode"))) << run.xml;
+  EXPECT_TRUE(has_failure(testcase_element(run.xml, "TestRuleEnded"))) << run.xml;
+  EXPECT_FALSE(has_failure(testcase_element(run.xml, "ExcusedBySuite"))) << run.xml;
+  EXPECT_FALSE(has_failure(testcase_element(run.xml, "ExcusedAgain"))) << run.xml;
+  EXPECT_TRUE(has_failure(testcase_element(run.xml, "SuiteRuleEnded"))) << run.xml;
+}
+
 TEST(Gtest, RulesFileFromEnvironment) {
   const std::string rules = (std::filesystem::temp_directory_path() /
                              ("stray_gtest_" + std::to_string(::getpid()) + ".rules"))

@@ -1,7 +1,8 @@
 // A GoogleTest binary with the stray::gtest leak check installed, for
-// tests/gtest_test.cpp. Leaky.LeavesParkedThread and Expected.OverTheMax
-// leave threads parked on a condition variable that no rule expects, so the
-// leak check fails them. Every other test passes with or without it.
+// tests/gtest_test.cpp. Leaky.LeavesParkedThread, Expected.OverTheMax,
+// AfterExpected.TestRuleEnded and AfterSuiteRules.SuiteRuleEnded leave
+// threads parked on a condition variable that no rule expects, so the leak
+// check fails them. Every other test passes with or without it.
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -27,6 +28,7 @@ __attribute__((noinline)) void wait_for_shutdown() {
 
 __attribute__((noinline)) void expected_worker() { wait_for_shutdown(); }
 __attribute__((noinline)) void capped_worker() { wait_for_shutdown(); }
+__attribute__((noinline)) void suite_worker() { wait_for_shutdown(); }
 
 TEST(Clean, NoThreads) { SUCCEED(); }
 
@@ -51,6 +53,20 @@ TEST(Expected, OverTheMax) {
   std::thread(capped_worker).detach();
   std::thread(capped_worker).detach();
 }
+
+// The rule of Expected.ExcusedInCode ended with that test.
+TEST(AfterExpected, TestRuleEnded) { std::thread(expected_worker).detach(); }
+
+class SuiteRules : public testing::Test {
+ protected:
+  static void SetUpTestSuite() { stray::gtest::ExpectThreads("start:*suite_worker*"); }
+};
+
+TEST_F(SuiteRules, ExcusedBySuite) { std::thread(suite_worker).detach(); }
+TEST_F(SuiteRules, ExcusedAgain) { std::thread(suite_worker).detach(); }
+
+// The rule of SuiteRules ended with that suite.
+TEST(AfterSuiteRules, SuiteRuleEnded) { std::thread(suite_worker).detach(); }
 
 // A pool that lives from SetUpTestSuite to TearDownTestSuite: alive before
 // each test starts, so no test is blamed for it.
