@@ -214,6 +214,30 @@ TEST(Gtest, MissingExecutableNamesCause) {
   }
 }
 
+// strace traces every thread of the binary, so stray's attach is rejected
+// as it would be under Yama's ptrace_scope 2 or with a debugger attached.
+TEST(Gtest, AttachNotPermittedNamesCause) {
+  if (run_command({"strace", "-V"}).exit_code() != 0) GTEST_SKIP() << "strace is not installed";
+  const std::string xml_path = (std::filesystem::temp_directory_path() /
+                                ("stray_gtest_" + std::to_string(::getpid()) + "_traced.xml"))
+                                   .string();
+  CommandResult result = run_command({"env", "STRAY_GTEST_GRACE=100ms", "strace", "-f", "-o", "/dev/null",
+                                      target_path("gtest_leaks"), "--gtest_output=xml:" + xml_path,
+                                      "--gtest_filter=Clean.NoThreads:Leaky.*"},
+                                     std::chrono::seconds(90));
+  const std::string xml = read_file(xml_path);
+  std::filesystem::remove(xml_path);
+  ASSERT_TRUE(WIFEXITED(result.status)) << "status " << result.status;
+  EXPECT_EQ(result.exit_code(), 1) << result.out << result.err;
+  const std::string leaky = testcase_element(xml, "LeavesParkedThread");
+  EXPECT_TRUE(has_failure(leaky)) << leaky;
+  EXPECT_NE(leaky.find("its stack could not be captured: stray cannot attach to this test process"),
+            std::string::npos)
+      << leaky;
+  EXPECT_NE(leaky.find("already traced"), std::string::npos) << leaky;
+  EXPECT_FALSE(has_failure(testcase_element(xml, "NoThreads"))) << xml;
+}
+
 // examples/gtest built against an installed stray, run test by test by
 // ctest through gtest_discover_tests.
 TEST(Gtest, ExamplesProjectUnderCtest) {

@@ -67,8 +67,8 @@ int run_tests(int argc, char** argv, int tests, int threads) {
   return failed;
 }
 
-// Runs this program as a child with `mode` ("on" or "off") and returns the
-// nanoseconds it printed, or -1 when it failed.
+// Runs this program as a child with the leak check on or off and returns
+// the nanoseconds it printed, or -1 when it failed.
 long long measure_child(const char* self, const std::string& tests, const std::string& threads, bool on) {
   const std::string command = std::string(on ? "" : "STRAY_GTEST_DISABLE=1 ") + "'" + self + "' --child " + tests +
                               " " + threads;

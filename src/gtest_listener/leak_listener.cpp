@@ -82,7 +82,8 @@ void LeakListener::judge_leftovers(const testing::TestInfo& test, Census leftove
   } catch (const Error& error) {
     ADD_FAILURE_AT(test.file(), test.line())
         << "stray: " << left << " still ran after the " << grace_text(settings_.grace)
-        << " grace period, but their stacks could not be captured: " << error.what() << listed_threads(leftovers);
+        << " grace period, but " << (leftovers.size() == 1 ? "its stack" : "their stacks")
+        << " could not be captured: " << error.what() << listed_threads(leftovers);
     return;
   }
   if (!snapshot) return;

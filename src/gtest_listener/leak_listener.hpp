@@ -15,9 +15,9 @@ namespace stray::gtest {
 // blamed on the test.
 //
 // GoogleTest calls OnTestEnd on listeners in reverse order of appending,
-// and while the test is still the current one (1.12 and later), so a
-// failure added there counts for the test, before the default printer and
-// the XML writer see its result.
+// while the test is still the current one (seen with GoogleTest 1.12.1).
+// So a failure added there counts for the test, and the default printer
+// and the XML writer see it.
 class LeakListener : public testing::EmptyTestEventListener {
  public:
   explicit LeakListener(Settings settings) : settings_(std::move(settings)) {}

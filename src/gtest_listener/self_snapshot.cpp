@@ -27,7 +27,7 @@ std::string trimmed(std::string text) {
   return text;
 }
 
-// What stands in the way of a child that tries to ptrace its parent.
+// The likely reason why a child may not ptrace its parent here, and the fix.
 std::string ptrace_permission_hint() {
   std::optional<std::string> scope = proc::try_read_file("/proc/sys/kernel/yama/ptrace_scope");
   if (!scope || scope->empty()) {

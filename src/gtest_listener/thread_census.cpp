@@ -11,9 +11,9 @@ namespace stray::gtest {
 
 namespace {
 
-// A thread told to stop usually exits within a millisecond, so the first
-// re-listing comes soon; later ones back off to keep a slow shutdown from
-// costing a listing every millisecond.
+// A thread that was asked to stop usually exits within a millisecond, so
+// the first re-listing comes soon. Later ones back off, so that a slow
+// shutdown does not cost a listing every millisecond.
 constexpr std::chrono::microseconds kFirstDelay{500};
 constexpr std::chrono::microseconds kMaxDelay{50'000};
 
