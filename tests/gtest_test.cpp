@@ -124,6 +124,19 @@ TEST(Gtest, SuitePoolNotBlamed) {
   EXPECT_FALSE(has_failure(testcase_element(run.xml, "SecondUse"))) << run.xml;
 }
 
+TEST(Gtest, FixtureLeakFailsSuite) {
+  GtestRun run = run_gtest_leaks({}, {"--gtest_filter=LeakySuite.*:Pool.*"});
+  EXPECT_EQ(run.result.exit_code(), 1) << run.result.out << run.result.err;
+  EXPECT_NE(run.result.out.find("[  FAILED  ] LeakySuite: SetUpTestSuite or TearDownTestSuite"), std::string::npos)
+      << run.result.out;
+  EXPECT_EQ(run.result.out.find("[  FAILED  ] Pool"), std::string::npos) << run.result.out;
+  EXPECT_NE(run.result.out.find("1 thread that the fixture of this test suite started"), std::string::npos)
+      << run.result.out;
+  EXPECT_NE(run.result.out.find("started by: (anonymous namespace)::fixture_worker()"), std::string::npos)
+      << run.result.out;
+  EXPECT_FALSE(has_failure(testcase_element(run.xml, "Passes"))) << run.xml;
+}
+
 TEST(Gtest, ThreadExitingWithinGracePasses) {
   GtestRun run = run_gtest_leaks({}, {"--gtest_filter=Clean.DetachedThreadExitsWithinGrace"});
   EXPECT_EQ(run.result.exit_code(), 0) << run.result.out << run.result.err;

@@ -1,5 +1,6 @@
 #include "gtest_listener/leak_listener.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
@@ -47,7 +48,11 @@ std::vector<int> tids_of(const Census& threads) {
 
 }  // namespace
 
-void LeakListener::OnTestSuiteStart(const testing::TestSuite&) { last_end_.clear(); }
+void LeakListener::OnTestSuiteStart(const testing::TestSuite&) {
+  suite_before_ = take_census();
+  last_end_.clear();
+  judged_.clear();
+}
 
 void LeakListener::OnTestStart(const testing::TestInfo&) { before_ = take_census_reusing(last_end_); }
 
@@ -55,13 +60,27 @@ void LeakListener::OnTestEnd(const testing::TestInfo& test) {
   ended_ = std::chrono::steady_clock::now();
   last_end_ = wait_for_new_threads(before_, settings_.grace);
   Census leftovers = new_threads(before_, last_end_);
-  if (!leftovers.empty()) judge_leftovers(test, std::move(leftovers));
+  if (!leftovers.empty()) judge_leftovers(before_, std::move(leftovers), {test.file(), test.line(), "this test"});
   ExpectedThreads::instance().end_test();
 }
 
-void LeakListener::OnTestSuiteEnd(const testing::TestSuite&) { ExpectedThreads::instance().end_suite(); }
+// Threads that SetUpTestSuite or TearDownTestSuite started and that are
+// still running. Those a test of the suite left were judged with that test.
+void LeakListener::OnTestSuiteEnd(const testing::TestSuite& suite) {
+  ended_ = std::chrono::steady_clock::now();
+  Census before = suite_before_;
+  before.insert(before.end(), judged_.begin(), judged_.end());
+  std::sort(before.begin(), before.end(), [](const CensusEntry& a, const CensusEntry& b) { return a.tid < b.tid; });
 
-std::optional<Snapshot> LeakListener::capture(Census& leftovers) {
+  Census leftovers = new_threads(before, wait_for_new_threads(before, settings_.grace));
+  const testing::TestInfo* first_test = suite.total_test_count() > 0 ? suite.GetTestInfo(0) : nullptr;
+  Location where{first_test != nullptr ? first_test->file() : __FILE__, first_test != nullptr ? first_test->line() : __LINE__,
+                 "the fixture of this test suite"};
+  if (!leftovers.empty()) judge_leftovers(before, std::move(leftovers), where);
+  ExpectedThreads::instance().end_suite();
+}
+
+std::optional<Snapshot> LeakListener::capture(const Census& before, Census& leftovers) {
   for (int attempt = 1;; ++attempt) {
     try {
       return capture_own_threads(settings_.executable, tids_of(leftovers), settings_.helper_timeout);
@@ -69,18 +88,19 @@ std::optional<Snapshot> LeakListener::capture(Census& leftovers) {
       if (error.kind() != ErrorKind::target_exited || attempt == kCaptureAttempts) throw;
       spdlog::debug("pid {}: a leftover thread exited before its capture: {}", ::getpid(), error.what());
     }
-    leftovers = new_threads(before_, take_census());
+    leftovers = new_threads(before, take_census());
     if (leftovers.empty()) return std::nullopt;
   }
 }
 
-void LeakListener::judge_leftovers(const testing::TestInfo& test, Census leftovers) {
-  const std::string left = count_of(leftovers.size(), "thread", "threads") + " that this test started";
+void LeakListener::judge_leftovers(const Census& before, Census leftovers, const Location& where) {
+  judged_.insert(judged_.end(), leftovers.begin(), leftovers.end());
+  const std::string left = count_of(leftovers.size(), "thread", "threads") + " that " + where.starter + " started";
   std::optional<Snapshot> snapshot;
   try {
-    snapshot = capture(leftovers);
+    snapshot = capture(before, leftovers);
   } catch (const Error& error) {
-    ADD_FAILURE_AT(test.file(), test.line())
+    ADD_FAILURE_AT(where.file, where.line)
         << "stray: " << left << " still ran after the " << grace_text(settings_.grace)
         << " grace period, but " << (leftovers.size() == 1 ? "its stack" : "their stacks")
         << " could not be captured: " << error.what() << listed_threads(leftovers);
@@ -98,7 +118,7 @@ void LeakListener::judge_leftovers(const testing::TestInfo& test, Census leftove
 
   std::ostringstream report;
   write_verdict_text(report, result, rules);
-  ADD_FAILURE_AT(test.file(), test.line())
+  ADD_FAILURE_AT(where.file, where.line)
       << "stray: " << left << " still ran after the " << grace_text(settings_.grace)
       << " grace period, and no rule expects " << expected_by_none(result.judgement.survivors, leftovers.size())
       << ":\n"

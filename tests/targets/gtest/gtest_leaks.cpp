@@ -2,7 +2,8 @@
 // tests/gtest_test.cpp. Leaky.LeavesParkedThread, Expected.OverTheMax,
 // AfterExpected.TestRuleEnded and AfterSuiteRules.SuiteRuleEnded leave
 // threads parked on a condition variable that no rule expects, so the leak
-// check fails them. Every other test passes with or without it.
+// check fails them. The fixture of LeakySuite leaves one as well, which
+// fails that suite. Every other test passes with or without the check.
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -29,6 +30,7 @@ __attribute__((noinline)) void wait_for_shutdown() {
 __attribute__((noinline)) void expected_worker() { wait_for_shutdown(); }
 __attribute__((noinline)) void capped_worker() { wait_for_shutdown(); }
 __attribute__((noinline)) void suite_worker() { wait_for_shutdown(); }
+__attribute__((noinline)) void fixture_worker() { wait_for_shutdown(); }
 
 TEST(Clean, NoThreads) { SUCCEED(); }
 
@@ -98,6 +100,15 @@ class Pool : public testing::Test {
 
 TEST_F(Pool, FirstUse) { SUCCEED(); }
 TEST_F(Pool, SecondUse) { SUCCEED(); }
+
+// A fixture whose SetUpTestSuite starts a thread that TearDownTestSuite
+// leaves running: the suite fails, and its test passes.
+class LeakySuite : public testing::Test {
+ protected:
+  static void SetUpTestSuite() { std::thread(fixture_worker).detach(); }
+};
+
+TEST_F(LeakySuite, Passes) { SUCCEED(); }
 
 }  // namespace
 
