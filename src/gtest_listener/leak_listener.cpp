@@ -15,7 +15,7 @@ namespace stray::gtest {
 namespace {
 
 // A leftover that exits between the listing and the capture makes stray
-// reject its tid; the capture is then tried again with the threads left.
+// reject its tid, so the capture is tried again with the threads left.
 constexpr int kCaptureAttempts = 3;
 
 std::string count_of(std::size_t count, const char* singular, const char* plural) {
@@ -64,8 +64,8 @@ void LeakListener::OnTestEnd(const testing::TestInfo& test) {
   ExpectedThreads::instance().end_test();
 }
 
-// Threads that SetUpTestSuite or TearDownTestSuite started and that are
-// still running. Those a test of the suite left were judged with that test.
+// Judges the threads that SetUpTestSuite or TearDownTestSuite started and
+// left running. Those a test of the suite left were judged with that test.
 void LeakListener::OnTestSuiteEnd(const testing::TestSuite& suite) {
   ended_ = std::chrono::steady_clock::now();
   Census before = suite_before_;

@@ -30,7 +30,7 @@ class LeakListener : public testing::EmptyTestEventListener {
   void OnTestSuiteEnd(const testing::TestSuite& suite) override;
 
  private:
-  // Where a failure is reported, and who started the threads it reports.
+  // The source location of a failure, and who started the threads it reports.
   struct Location {
     const char* file;
     int line;
