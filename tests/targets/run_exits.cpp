@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
@@ -74,7 +75,10 @@ class WorkerPool {
 
 WorkerPool static_pool;
 
+std::atomic<bool> g_sleeper_started{false};
+
 __attribute__((noinline)) void sleep_then_return(int milliseconds) {
+  g_sleeper_started = true;
   std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds));
 }
 
@@ -120,7 +124,12 @@ int main(int argc, char** argv) {
   }
   if (mode == "leak") leak_parked_thread();
   if (mode == "static-join") static_pool.start(2);
-  if (mode == "finish-late") std::thread(sleep_then_return, number).detach();
+  if (mode == "finish-late") {
+    std::thread(sleep_then_return, number).detach();
+    // Exit only once the thread runs its own code, so stray never catches
+    // it still inside clone3, where its stack cannot be unwound yet.
+    while (!g_sleeper_started) std::this_thread::yield();
+  }
   if (mode == "echo-stdin") return echo_stdin();
   if (mode == "children") return run_children();
   if (mode == "wait-signal") return wait_for_signal();
