@@ -1,7 +1,7 @@
 // Threads that were seized but never reported their stop within the bound
 // (a thread in uninterruptible sleep, a vfork parent). PTRACE_DETACH needs a
-// stopped tracee, so such a thread stays stray's tracee; when it leaves the
-// kernel it enters the interrupt stop stray asked for and would wait there.
+// stopped tracee, so such a thread stays stray's tracee. When it leaves the
+// kernel, it enters the interrupt stop that stray requested and waits there.
 // This list remembers them so that a later call detaches them as soon as
 // they stop. Only the thread that seized a tracee may detach it, so the
 // list is per calling thread. If stray exits first, the kernel detaches
@@ -16,7 +16,7 @@ namespace stray::lingering {
 void add(int pid, int tid);
 
 // Detaches every listed thread that has stopped since, handing back any
-// signal it stopped for, and forgets those that exited. Returns how many
+// signal it stopped for, and drops those that exited. Returns how many
 // are still waiting to stop.
 std::size_t release();
 
