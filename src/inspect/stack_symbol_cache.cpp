@@ -7,7 +7,7 @@ namespace stray {
 namespace {
 
 // Gives the symbolized frames the sp of this thread's own frames. An
-// inlined frame stands before the physical frame it was expanded from and
+// inlined frame comes before the physical frame it was expanded from and
 // shares its sp.
 void copy_stack_pointers(const std::vector<Frame>& unwound, std::vector<Frame>& symbolized) {
   std::size_t physical = 0;
