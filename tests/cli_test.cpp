@@ -70,6 +70,28 @@ TEST(Cli, UnknownTidIsUsageError) {
   EXPECT_EQ(test::check_released(target.pid()), "");
 }
 
+TEST(Cli, ThreadIdIsNotAPid) {
+  TargetProcess target("parked", {"1"});
+  ASSERT_GT(target.pid(), 0);
+  std::string tid = target.value("tid");
+  auto result = run_command({STRAY_BINARY, "snapshot", tid});
+  EXPECT_EQ(result.exit_code(), 2);
+  EXPECT_NE(result.err.find("is a thread of process " + std::to_string(target.pid())),
+            std::string::npos)
+      << result.err;
+}
+
+TEST(Cli, RulesOptionStopsAtDoubleDash) {
+  char path[] = "/tmp/stray-cli-rules-XXXXXX";
+  int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  auto result = run_command({STRAY_BINARY, "run", "--rules", path, "--", "/bin/sh", "-c",
+                             "exit 0", "--extra"});
+  ::unlink(path);
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+}
+
 TEST(Cli, MissingProcessExitsWithFour) {
   int pid = dead_pid();
   auto result = run_command({STRAY_BINARY, "snapshot", std::to_string(pid)});
@@ -84,6 +106,7 @@ TEST(Cli, BadArgumentsExitWithTwo) {
   EXPECT_EQ(run_command({STRAY_BINARY, "snapshot"}).exit_code(), 2);
   EXPECT_EQ(run_command({STRAY_BINARY, "snapshot", "abc"}).exit_code(), 2);
   EXPECT_EQ(run_command({STRAY_BINARY, "snapshot", "-5"}).exit_code(), 2);
+  EXPECT_EQ(run_command({STRAY_BINARY, "snapshot", "0"}).exit_code(), 2);
   EXPECT_EQ(run_command({STRAY_BINARY, "snapshot", "1", "--max-frames", "0"}).exit_code(), 2);
   EXPECT_EQ(run_command({STRAY_BINARY, "frobnicate"}).exit_code(), 2);
 }

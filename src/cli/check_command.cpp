@@ -99,8 +99,10 @@ Action add_check_command(CLI::App& app) {
   auto arguments = std::make_shared<CheckArguments>();
   CLI::App* command = app.add_subcommand(
       "check", "Report threads that no ignore rule or baseline expects (format in docs/rules.md)");
-  command->add_option("pid", arguments->pid, "Process to check")->required()->check(CLI::PositiveNumber);
+  command->add_option("pid", arguments->pid, "Process to check")->required()->check(kPidRange);
+  // One file per --rules, so that the option never takes the words after it.
   command->add_option("--rules", arguments->rules_files, "Rules file of expected threads (repeatable)")
+      ->allow_extra_args(false)
       ->check(CLI::ExistingFile);
   command->add_flag("--no-builtin-rules", arguments->no_builtin_rules,
                     "Do not excuse threads that glibc and common runtimes start on their own");

@@ -4,12 +4,16 @@
 #pragma once
 
 #include <functional>
+#include <limits>
 
 #include <CLI/CLI.hpp>
 
 namespace stray::cli {
 
 using Action = std::function<int()>;
+
+// Valid process ids, for the pid argument of every command.
+inline const CLI::Range kPidRange(1, std::numeric_limits<int>::max(), "PID");
 
 Action add_snapshot_command(CLI::App& app);
 Action add_check_command(CLI::App& app);

@@ -153,7 +153,9 @@ Action add_run_command(CLI::App& app) {
       "run", "Run a test command and report the threads still alive when it begins to exit");
   command->add_option("command", arguments->command, "The command and its arguments, after --")
       ->required();
+  // One file per --rules, so that the option never takes the words after it.
   command->add_option("--rules", arguments->rules_files, "Rules file of expected threads (repeatable)")
+      ->allow_extra_args(false)
       ->check(CLI::ExistingFile);
   command->add_flag("--no-builtin-rules", arguments->no_builtin_rules,
                     "Do not excuse threads that glibc and common runtimes start on their own");

@@ -44,9 +44,10 @@ Action add_snapshot_command(CLI::App& app) {
   auto arguments = std::make_shared<SnapshotArguments>();
   CLI::App* command = app.add_subcommand(
       "snapshot", "Freeze a process briefly, then print every thread's stack and what it waits on");
-  command->add_option("pid", arguments->pid, "Process to inspect")->required()->check(CLI::PositiveNumber);
+  command->add_option("pid", arguments->pid, "Process to inspect")->required()->check(kPidRange);
   command->add_flag("--json", arguments->json, "Print JSON (schema in docs/json.md) instead of text");
-  command->add_option("--tid", arguments->inspect.tids, "Report only this thread (repeatable)");
+  command->add_option("--tid", arguments->inspect.tids, "Report only this thread (repeatable)")
+      ->allow_extra_args(false);
   command->add_flag("--addresses", arguments->addresses, "Also print each frame's pc");
   command->add_flag("--runtime-lines", arguments->inspect.runtime_source,
                     "Also show file:line and inlined calls inside libc, libstdc++ and the other "

@@ -175,7 +175,7 @@ Action add_watch_command(CLI::App& app) {
   auto& options = arguments->options;
   CLI::App* command = app.add_subcommand(
       "watch", "Take a snapshot every interval and append thread counts per group to a series file");
-  command->add_option("pid", options.pid, "Process to watch")->required()->check(CLI::PositiveNumber);
+  command->add_option("pid", options.pid, "Process to watch")->required()->check(kPidRange);
   command->add_option("--interval", arguments->interval,
                       "Time between snapshots: a number with ms, s, m, h or d")
       ->capture_default_str();

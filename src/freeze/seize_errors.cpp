@@ -88,6 +88,12 @@ void check_freezable(int pid) {
                 pid_prefix(pid) + "the process has exited (a zombie not yet reaped by its parent)");
   }
   proc::ProcessStatus status = proc::read_status(pid);
+  // /proc/TID exists for every thread, so a thread id passes the check
+  // above; it would then be judged as a process whose main thread it is.
+  if (status.tgid != 0 && status.tgid != pid) {
+    throw Error(ErrorKind::invalid_input, pid_prefix(pid) + "is a thread of process " +
+                                              std::to_string(status.tgid) + "; give that pid");
+  }
   auto stat = proc::try_read_task_stat(pid, pid);
   if (stat && (stat->flags & kPfKthread) != 0) {
     throw Error(ErrorKind::kernel_thread,

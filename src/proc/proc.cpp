@@ -188,6 +188,7 @@ ProcessStatus read_status(int pid) {
     std::string_view value = line.substr(colon + 1);
     value.remove_prefix(std::min(value.find_first_not_of(" \t"), value.size()));
     if (key == "Name") status.name = std::string(value);
+    if (key == "Tgid") parse_number(value, status.tgid);
     if (key == "TracerPid") parse_number(value, status.tracer_pid);
     if (key == "Uid") parse_number(value.substr(0, value.find_first_of(" \t")), status.uid);
   }

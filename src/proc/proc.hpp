@@ -35,6 +35,7 @@ std::optional<std::string> try_read_task_comm(int pid, int tid);
 
 struct ProcessStatus {
   std::string name;
+  int tgid = 0;  // the process a thread id belongs to
   int tracer_pid = 0;
   unsigned uid = 0;  // real uid
 };
