@@ -64,7 +64,7 @@ struct MemoryCopy {
   std::vector<std::uint8_t> bytes;
 };
 
-// Why a thread's stop could be observed (or not) during the freeze.
+// The kind of ptrace stop a thread reported during the freeze, if any.
 enum class StopKind {
   interrupt,       // PTRACE_EVENT_STOP from PTRACE_INTERRUPT
   group_stop,      // the thread was in (or entered) a job-control stop
@@ -76,7 +76,7 @@ enum class StopKind {
 // (rdi, rsi, rdx, r10, r8, r9).
 using SyscallArgs = std::array<std::uint64_t, 6>;
 
-// What the capture stage saw of one thread while the process was frozen.
+// The capture of one thread, copied while the process was frozen.
 struct RawThread {
   int tid = 0;
   std::string name;         // /proc/PID/task/TID/comm, raw bytes from the target
@@ -107,7 +107,7 @@ struct RawSnapshot {
   std::vector<std::string> warnings;
 };
 
-// How a frame was found.
+// The method that found a frame.
 enum class FrameKind {
   innermost,      // from the captured registers
   cfi,            // unwound through DWARF call-frame information
@@ -116,7 +116,7 @@ enum class FrameKind {
   inlined,        // an inlined call expanded from the frame below it
 };
 
-// Why the unwind of a thread ended.
+// The reason the unwind of a thread ended.
 enum class UnwindEnd {
   outermost,           // reached the end of the stack normally
   no_unwind_info,      // no CFI and no usable frame pointer
@@ -142,7 +142,7 @@ struct Frame {
   std::string build_id;  // hex
 };
 
-// What a thread is blocked in, from its syscall, /proc state and frames.
+// The class of wait a thread is blocked in, from its syscall, /proc state and frames.
 enum class ThreadClass {
   running, mutex, condvar, rwlock, semaphore, join, futex, read, write, accept, connect, poll,
   epoll, sleep, signal_wait, child_wait, syscall, stopped, uninterruptible, dead, unknown,
@@ -165,7 +165,7 @@ struct SyscallInfo {
   std::string name;  // "futex", "read"... or "syscall_N"
   SyscallArgs args{};
   // The thread was inside this call when frozen and the call was
-  // interrupted by the stop (rax holds -ERESTART* or -EINTR); it restarts or
+  // interrupted by the stop (rax contains -ERESTART* or -EINTR); it restarts or
   // returns EINTR as the kernel decides.
   bool interrupted = false;
 };

@@ -2,6 +2,8 @@
 
 #include <array>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace stray::cli {
@@ -48,6 +50,25 @@ std::optional<std::chrono::microseconds> parse_duration(std::string_view text) {
     return std::chrono::microseconds(*micros);
   }
   return std::nullopt;
+}
+
+std::string validate_duration(const std::string& text) {
+  if (parse_duration(text)) return {};
+  return "invalid duration '" + text + "': expected a number with a unit (us, ms or s), such as "
+         "250ms or 2s, at most 1 hour";
+}
+
+std::string validate_error_exitcode(const std::string& text, int highest,
+                                    const std::string& reserved) {
+  int code = 0;
+  try {
+    code = std::stoi(text);
+  } catch (const std::exception&) {
+    code = -1;
+  }
+  if (code == 1 || (code >= 7 && code <= highest)) return {};
+  return "invalid exit code '" + text + "': expected 1 or 7 to " + std::to_string(highest) +
+         ", so that it differs from success (0) and stray's error codes (2 to 6)" + reserved;
 }
 
 }  // namespace stray::cli

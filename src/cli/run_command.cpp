@@ -49,24 +49,6 @@ struct RunArguments {
   int error_exitcode = kSurvivorsFound;
 };
 
-std::string validate_duration(const std::string& text) {
-  if (parse_duration(text)) return {};
-  return "invalid duration '" + text + "': expected a number with a unit (us, ms or s), such as "
-         "250ms or 2s, at most 1 hour";
-}
-
-std::string validate_error_exitcode(const std::string& text) {
-  int code = 0;
-  try {
-    code = std::stoi(text);
-  } catch (const std::exception&) {
-    code = -1;
-  }
-  if (code == 1 || (code >= 7 && code <= 125)) return {};
-  return "invalid exit code '" + text + "': expected 1 or 7 to 125, so that it differs from "
-         "success (0), stray's error codes (2 to 6), exec failures (126, 127) and signals (128+N)";
-}
-
 // Loaded before the command starts, so a malformed rules file stops stray
 // before anything runs.
 run::LaunchOptions load_launch_options(const RunArguments& arguments) {
@@ -169,7 +151,12 @@ Action add_run_command(CLI::App& app) {
   command->add_option("--error-exitcode", arguments->error_exitcode,
                       "Exit code when the command succeeded but unexpected survivors were found")
       ->capture_default_str()
-      ->check(CLI::Validator(validate_error_exitcode, "N"));
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            return validate_error_exitcode(text, 125,
+                                           ", exec failures (126, 127) and signals (128+N)");
+          },
+          "N"));
   command->footer(kRunExitCodeHelp);
   return [command, arguments]() -> int {
     if (!command->parsed()) return -1;
