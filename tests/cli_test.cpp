@@ -1,5 +1,6 @@
 // The stray command line end to end: output, exit codes and error messages.
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -146,6 +147,24 @@ TEST(Cli, UnprivilegedUserIsDenied) {
   EXPECT_NE(result.err.find("permission denied"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("uid 0"), std::string::npos) << result.err;
   EXPECT_EQ(test::check_released(target.pid()), "");
+}
+
+TEST(Cli, WatchWithEveryFailureExitsThree) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to an unprivileged user";
+  TargetProcess target("parked", {"1"});
+  ASSERT_GT(target.pid(), 0);
+  char directory[] = "/tmp/stray-watch-XXXXXX";
+  ASSERT_NE(::mkdtemp(directory), nullptr);
+  ASSERT_EQ(::chmod(directory, 0777), 0);
+  std::string series = std::string(directory) + "/series.jsonl";
+  auto result = run_command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                             "--inh-caps=-all", STRAY_BINARY, "watch",
+                             std::to_string(target.pid()), "--interval", "50ms", "--count", "2",
+                             "--out", series});
+  ::unlink(series.c_str());
+  ::rmdir(directory);
+  EXPECT_EQ(result.exit_code(), 3) << result.err;
+  EXPECT_NE(result.err.find("every snapshot failed"), std::string::npos) << result.err;
 }
 
 }  // namespace

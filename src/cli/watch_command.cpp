@@ -22,6 +22,7 @@ constexpr const char* kWatchExitCodeHelp =
     "  0  the watch ended: count or duration reached, Ctrl-C or SIGTERM, or the target exited\n"
     "  N  a growth alert fired and --alert-exitcode N was given (the watch stops there)\n"
     "  2  invalid command line, or the series file cannot be opened\n"
+    "  3  every snapshot failed (the series records why, for example permission denied)\n"
     "  4  no such process at the start\n"
     "  6  any other error (the series file could not be written)\n";
 
@@ -143,6 +144,10 @@ int run_watch_command(WatchArguments& arguments) {
       std::cerr);
   print_summary(result, arguments.options.series_path);
   if (result.end.reason == watch::EndReason::alert) return arguments.alert_exit_code;
+  if (result.end.snapshots > 0 && result.end.failed == result.end.snapshots) {
+    std::cerr << "stray: every snapshot failed; the series file records each error\n";
+    return kPartial;
+  }
   return kSuccess;
 }
 
