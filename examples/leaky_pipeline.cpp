@@ -53,7 +53,7 @@ class WorkerPool {
 void produce_records(int fd) {
   pthread_setname_np(pthread_self(), "producer");
   std::string record(512, 'r');
-  // Blocks in write() once the pipe is full and nobody reads any more.
+  // Blocks in write() once the pipe is full and no thread reads it any more.
   while (write(fd, record.data(), record.size()) > 0) {
   }
 }
@@ -63,7 +63,7 @@ void consume_a_few(int fd) {
   for (int i = 0; i < 3; ++i) {
     if (read(fd, buffer, sizeof buffer) <= 0) break;
   }
-  // Returns without closing fd: the producer is never told to stop.
+  // Returns without closing fd: the producer never learns to stop.
 }
 
 void handle_request() {

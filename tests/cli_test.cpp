@@ -139,7 +139,7 @@ TEST(Cli, UnprivilegedUserIsDenied) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to an unprivileged user";
   TargetProcess target("parked", {"1"});
   ASSERT_GT(target.pid(), 0);
-  // setpriv comes with util-linux; uid 65534 is Debian's nobody.
+  // setpriv comes with util-linux; uid 65534 is Debian's unprivileged user "nobody".
   auto result = run_command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                              "--inh-caps=-all", STRAY_BINARY, "snapshot",
                              std::to_string(target.pid())});

@@ -100,7 +100,7 @@ TEST_F(HostileNames, JsonIsValidAndReadsBack) {
   auto result = test::run_command({STRAY_BINARY, "snapshot", "--json", pid()});
   ASSERT_EQ(result.exit_code(), 0) << result.err;
   EXPECT_EQ(first_invalid_utf8(result.out), std::string::npos);
-  EXPECT_NO_THROW((void)nlohmann::json::parse(result.out));
+  EXPECT_TRUE(nlohmann::json::accept(result.out));
 
   Snapshot snapshot = parse_snapshot_json(result.out);
   ASSERT_EQ(snapshot.threads.size(), names.size());

@@ -147,7 +147,8 @@ TEST(KillStray, TargetReleasedAndWorking) {
   for (int i = 0; i < 4; ++i) {
     auto started = Clock::now();
     int status = wait_for(spawn_stray({"snapshot", pid}));
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+    ASSERT_TRUE(WIFEXITED(status)) << "status " << status;
+    ASSERT_EQ(WEXITSTATUS(status), 0) << "status " << status;
     whole = std::min(whole, std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started));
   }
 
@@ -300,7 +301,9 @@ TEST(NeverStops, VforkParentReportedByInspector) {
   EXPECT_NE(it->error.find("did not stop"), std::string::npos) << it->error;
   EXPECT_EQ(it->thread_class, ThreadClass::uninterruptible);
   for (const Thread& thread : snapshot.threads) {
-    if (thread.tid != tid) EXPECT_EQ(thread.stop, StopKind::interrupt) << "tid " << thread.tid;
+    if (thread.tid != tid) {
+      EXPECT_EQ(thread.stop, StopKind::interrupt) << "tid " << thread.tid;
+    }
   }
 
   // The thread that did not stop stays seized by this thread (PTRACE_DETACH

@@ -165,7 +165,7 @@ struct SyscallInfo {
   std::string name;  // "futex", "read"... or "syscall_N"
   SyscallArgs args{};
   // The thread was inside this call when frozen and the call was
-  // interrupted by the stop (rax contains -ERESTART* or -EINTR); it restarts or
+  // interrupted by the stop (rax contains -ERESTART* or -EINTR). It restarts or
   // returns EINTR as the kernel decides.
   bool interrupted = false;
 };

@@ -15,7 +15,7 @@
 
 namespace stray {
 
-// What a rule term is matched against.
+// The part of a thread that a rule term is matched against.
 enum class RuleKey {
   top,     // the innermost frame outside the C and C++ runtime
   any,     // any frame, runtime frames included
@@ -35,7 +35,7 @@ struct RuleTerm {
 struct Rule {
   std::vector<RuleTerm> terms;     // all must match
   std::optional<std::size_t> max;  // threads this rule may excuse; unlimited when absent
-  // Where the rule came from: "FILE:LINE" or "builtin:NAME".
+  // The origin of the rule: "FILE:LINE" or "builtin:NAME".
   std::string origin;
 };
 

@@ -53,7 +53,7 @@ bool read_registers(const FrozenThread& frozen, RawThread& thread) {
 }
 
 // Copies the live part of the thread's stack, from just below its stack
-// pointer to the end of the mapping that holds it, at most `cap` bytes.
+// pointer to the end of the mapping that contains it, at most `cap` bytes.
 void copy_stack(int pid, const Mapping& mapping, std::size_t cap, RawThread& thread) {
   RemoteAddress sp = thread.registers.rsp;
   RemoteAddress begin = std::max(mapping.start, sp >= kRedZone ? sp - kRedZone : 0);
@@ -89,14 +89,14 @@ void copy_special_mappings(int pid, RawSnapshot& raw) {
 }
 
 // True when the thread runs on its own stack: the main thread's [stack], or
-// the mapping that holds its thread descriptor, which glibc places at the
+// the mapping that contains its thread descriptor, which glibc places at the
 // top of every thread stack it allocates (fs_base points at it). Otherwise
 // sp is on a sigaltstack, a coroutine stack or a stack glibc did not make.
 bool on_own_stack(const Mapping& stack, const RawThread& thread) {
   return stack.path == "[stack]" || stack.contains(thread.registers.fs_base);
 }
 
-// Keeps a whole copy of the mapping that holds the handler's frames (the
+// Keeps a whole copy of the mapping that contains the handler's frames (the
 // unwinder reads it as a MemoryCopy) and makes the thread's stack copy the
 // stack the signal interrupted. Returns false when the handler's mapping is
 // larger than `cap`, so the copies stay as they were.
@@ -174,7 +174,7 @@ void capture_threads(FrozenProcess& frozen, RawSnapshot& raw, std::size_t cap) {
 }
 
 // /proc/PID/maps needs the same permission as ptrace, so this is where an
-// unprivileged run fails first; the error then says why.
+// unprivileged run fails first, and the error then gives the cause.
 std::vector<Mapping> read_maps_or_explain(int pid) {
   try {
     return proc::read_maps(pid);
@@ -195,7 +195,7 @@ RawSnapshot capture_process(int pid, ModuleFiles& files, const CaptureOptions& o
   raw.exe = proc::read_exe(pid);
   raw.comm = proc::read_status(pid).name;
   // Maps, module files and the vDSO change rarely, so they are read before
-  // the freeze to keep the stop short; capture_threads re-reads the maps if
+  // the freeze to keep the stop short. capture_threads re-reads the maps if
   // a stack turns out to be missing from them.
   raw.mappings = read_maps_or_explain(pid);
   files.open_all(raw.mappings);

@@ -65,7 +65,7 @@ run::LaunchOptions load_launch_options(const RunArguments& arguments) {
   return options;
 }
 
-// Ends stray with the command's signal, so the shell sees the same status.
+// Ends stray with the command's signal, so the shell gets the same status.
 [[noreturn]] void die_by_signal(int signal) {
   rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);

@@ -103,7 +103,7 @@ void FrozenProcess::seize_all(std::map<int, FrozenThread> described) {
   SeizeFailures failures;
   started_ = std::chrono::steady_clock::now();
   // A thread that was running when the task directory was listed may have
-  // created another one since; list again until a pass finds no new tid.
+  // created another one since, so list again until a pass finds no new tid.
   // Seized threads are stopped or about to stop, so this converges.
   while (true) {
     std::vector<int> tids;
@@ -156,7 +156,7 @@ bool FrozenProcess::seize_and_interrupt(int tid, SeizeFailures& failures) {
     int error = errno;
     failures.record(tid, error);
     // ESRCH: the thread exited after it was listed. EPERM also comes from a
-    // thread that is exiting; a real permission problem hits every thread
+    // thread that is exiting. A real permission problem hits every thread
     // and is reported by failures.throw_error when none could be seized.
     spdlog::debug("pid {} tid {}: PTRACE_SEIZE failed: {}", pid_, tid, std::strerror(error));
     return false;

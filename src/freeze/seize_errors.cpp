@@ -89,7 +89,7 @@ void check_freezable(int pid) {
   }
   proc::ProcessStatus status = proc::read_status(pid);
   // /proc/TID exists for every thread, so a thread id passes the check
-  // above; it would then be judged as a process whose main thread it is.
+  // above. It would then be judged as a process whose main thread it is.
   if (status.tgid != 0 && status.tgid != pid) {
     throw Error(ErrorKind::invalid_input, pid_prefix(pid) + "is a thread of process " +
                                               std::to_string(status.tgid) + "; give that pid");

@@ -1,4 +1,4 @@
-// What a growth plot shows, computed from a series: the total thread count
+// The content of a growth plot, computed from a series: the total thread count
 // over time and one line per group, the fastest-growing groups first.
 #pragma once
 

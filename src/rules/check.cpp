@@ -16,7 +16,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The first re-check comes soon, because a thread told to stop usually
+// The first re-check comes soon, because a thread asked to stop usually
 // exits within milliseconds; later ones back off so that a slow shutdown
 // does not cost a snapshot every few milliseconds.
 constexpr std::chrono::milliseconds kFirstRecheckDelay{10};

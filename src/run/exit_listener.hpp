@@ -9,7 +9,7 @@ namespace stray::run {
 
 // One held system call, as the kernel reported it.
 struct HeldCall {
-  std::uint64_t id = 0;  // cookie for the answer; stale once the thread leaves the call
+  std::uint64_t id = 0;  // cookie for the response; stale once the thread leaves the call
   int tid = 0;           // in stray's pid namespace
   int syscall = -1;
   std::uint64_t args[6] = {};
@@ -34,7 +34,7 @@ class ExitListener {
   // SECCOMP_IOCTL_NOTIF_ID_VALID: the thread is still held in the call.
   bool still_held(std::uint64_t id) const;
 
-  // Answers SECCOMP_USER_NOTIF_FLAG_CONTINUE (Linux 5.5), so the kernel runs
+  // Responds with SECCOMP_USER_NOTIF_FLAG_CONTINUE (Linux 5.5), so the kernel runs
   // the call as if no filter were there. Returns false when the thread had
   // already left the call (killed, or interrupted by a ptrace stop and
   // restarted, which sends a new notification).

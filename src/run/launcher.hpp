@@ -27,7 +27,7 @@ enum class ExitEvent {
   fatal_signal,  // a thread sent its own process a signal whose default action dumps core
 };
 
-// What was found in one process as it began to exit.
+// The findings in one process as it began to exit.
 struct ProcessReport {
   int pid = 0;
   int tid = 0;  // the thread held in exit_group, kill, tkill or tgkill

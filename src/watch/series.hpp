@@ -19,7 +19,7 @@ inline constexpr int kSeriesVersion = 1;
 // Value of the header's "schema" field, which identifies a stray series.
 inline constexpr const char* kSeriesSchemaName = "stray.series";
 
-// How the threads were counted.
+// The method that counted the threads.
 enum class SeriesMode {
   full,   // freeze, unwind and symbolize: groups by start routine, top frame and class
   light,  // /proc only, the target keeps running: groups by thread name and class
@@ -72,7 +72,7 @@ struct SeriesAlert {
   std::size_t window = 0; // snapshots in the window
 };
 
-// Why the watch ended.
+// The reason the watch ended.
 enum class EndReason { count, duration, signal, target_exited, alert };
 
 // Last line of a series, written however the watch ends (except when stray

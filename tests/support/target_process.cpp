@@ -19,7 +19,7 @@ namespace stray::test {
 
 namespace {
 
-// Reads from `fd` until `done` says stop or the deadline passes. Returns
+// Reads from `fd` until `done` returns true or the deadline passes. Returns
 // false on timeout.
 template <typename Done>
 bool read_until(int fd, std::string& buffer, std::chrono::steady_clock::time_point deadline,
@@ -43,7 +43,7 @@ bool read_until(int fd, std::string& buffer, std::chrono::steady_clock::time_poi
 
 // The ready line reaches the test while the target's main thread may still
 // be returning from write(2). Waits up to two seconds for it to block in
-// another call, so a snapshot sees it where it parks.
+// another call, so a snapshot finds it where it parks.
 void wait_until_main_parked(int pid) {
   std::string path = "/proc/" + std::to_string(pid) + "/syscall";
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
