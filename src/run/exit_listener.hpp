@@ -19,6 +19,9 @@ struct HeldCall {
 // (the test and whatever it forks) reports through it.
 class ExitListener {
  public:
+  // Asks the kernel to wake stray on the notifying thread's CPU
+  // (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, Linux 6.6); older kernels wake it
+  // wherever it last ran.
   explicit ExitListener(int fd);
   ~ExitListener();
   ExitListener(const ExitListener&) = delete;
@@ -30,9 +33,6 @@ class ExitListener {
   // thread left the call before it was read (ENOENT) or the wait was
   // interrupted (EINTR). Throws stray::Error on any other failure.
   bool receive(HeldCall& call);
-
-  // SECCOMP_IOCTL_NOTIF_ID_VALID: the thread is still held in the call.
-  bool still_held(std::uint64_t id) const;
 
   // Responds with SECCOMP_USER_NOTIF_FLAG_CONTINUE (Linux 5.5), so the kernel runs
   // the call as if no filter were there. Returns false when the thread had

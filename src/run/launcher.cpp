@@ -66,7 +66,7 @@ class Session {
  private:
   void read_signals(int fd);
   void handle_held_call();
-  bool is_watched(int pid) const { return pid == pid_ || options_.follow_forks; }
+  std::optional<int> watched_process_of(int tid) const;
   bool is_fatal_self_signal(const HeldCall& call, int pid) const;
   void report_exit(int pid, int tid);
   void report_fatal_signal(int pid, int tid, int signal);
@@ -132,8 +132,8 @@ void Session::handle_held_call() {
     release(call);
     return;
   }
-  std::optional<int> pid = thread_group_of(call.tid);
-  if (pid && is_watched(*pid)) {
+  std::optional<int> pid = watched_process_of(call.tid);
+  if (pid) {
     if (call.syscall == SYS_exit_group) {
       report_exit(*pid, call.tid);
     } else if (is_fatal_self_signal(call, *pid)) {
@@ -142,6 +142,16 @@ void Session::handle_held_call() {
     }
   }
   release(call);
+}
+
+// Every process the command forks carries the filter and notifies at its
+// exit, so this runs once per process exit of the whole test. Without
+// --follow-forks one tgkill probe decides it. Reading /proc/TID/status
+// instead added an estimated 20 to 60 us to each notification on a 2-core VM.
+std::optional<int> Session::watched_process_of(int tid) const {
+  if (options_.follow_forks) return thread_group_of(tid);
+  if (tid == pid_ || is_thread_of(pid_, tid)) return pid_;
+  return std::nullopt;
 }
 
 bool Session::is_fatal_self_signal(const HeldCall& call, int pid) const {
@@ -193,7 +203,7 @@ void Session::report_fatal_signal(int pid, int tid, int signal) {
 }
 
 void Session::release(const HeldCall& call) {
-  if (listener_.still_held(call.id) && listener_.let_continue(call.id)) return;
+  if (listener_.let_continue(call.id)) return;
   // The thread left the call: killed, or interrupted by our freeze, in
   // which case it is about to call again.
   if (thread_group_of(call.tid)) restarted_.insert(call.tid);

@@ -1,5 +1,8 @@
 #include "run/task_status.hpp"
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <charconv>
 #include <cstdint>
 #include <string>
@@ -43,6 +46,10 @@ std::optional<int> thread_group_of(int tid) {
   auto tgid = parse_number(status_field(*status, "Tgid"), 10);
   if (!tgid) return std::nullopt;
   return static_cast<int>(*tgid);
+}
+
+bool is_thread_of(int pid, int tid) {
+  return ::syscall(SYS_tgkill, pid, tid, 0) == 0;
 }
 
 bool has_default_action(int pid, int signal) {

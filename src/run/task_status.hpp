@@ -10,6 +10,11 @@ namespace stray::run {
 // when the thread is gone.
 std::optional<int> thread_group_of(int tid);
 
+// True when `tid` is a live thread of process `pid`. Uses tgkill with
+// signal 0, which sends nothing and fails with ESRCH when `tid` is not in
+// that thread group: one system call, with no /proc path to resolve.
+bool is_thread_of(int pid, int tid);
+
 // True when `signal` has its default action in process `pid`: neither
 // caught (SigCgt) nor ignored (SigIgn). False when the status is unreadable.
 bool has_default_action(int pid, int signal);
