@@ -21,6 +21,14 @@ struct InspectOptions {
   bool runtime_source = false;
   // When non-empty, freeze and report only these threads; the others run on.
   std::vector<int> tids;
+  // For a caller that itself traces every thread of the process with
+  // ptrace, from the thread that calls inspect() (`stray run
+  // --catch-faults`): threads are interrupted instead of seized, and
+  // continued instead of detached. `held_tids` are threads the caller holds
+  // in a ptrace stop it has already waited for; they are captured as they
+  // are and left stopped.
+  bool traced_by_caller = false;
+  std::vector<int> held_tids;
 };
 
 // Keeps unwind tables and symbol data cached between snapshots, so the

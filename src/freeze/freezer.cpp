@@ -68,6 +68,8 @@ FrozenProcess::FrozenProcess(int pid) : pid_(pid) {}
 
 FrozenProcess::FrozenProcess(FrozenProcess&& other) noexcept
     : pid_(other.pid_),
+      traced_by_caller_(other.traced_by_caller_),
+      held_tids_(std::move(other.held_tids_)),
       threads_(std::move(other.threads_)),
       started_(other.started_),
       resumed_(other.resumed_),
@@ -84,6 +86,8 @@ FrozenProcess FrozenProcess::freeze(int pid, const FreezeOptions& options) {
   lingering::release();
   check_freezable(pid);
   FrozenProcess frozen(pid);
+  frozen.traced_by_caller_ = options.traced_by_caller;
+  if (options.traced_by_caller) frozen.held_tids_ = options.held_tids;
 
   sigset_t block = termination_signals();
   ::pthread_sigmask(SIG_BLOCK, &block, reinterpret_cast<sigset_t*>(frozen.saved_mask_));
@@ -125,7 +129,7 @@ void FrozenProcess::seize_all(std::map<int, FrozenThread> described) {
       } else if (!describe_thread(pid_, tid, thread)) {
         continue;
       }
-      if (seize_and_interrupt(tid, failures)) threads_.push_back(std::move(thread));
+      if (stop(thread, failures)) threads_.push_back(std::move(thread));
     }
     if (!found_new) break;
   }
@@ -139,7 +143,7 @@ void FrozenProcess::seize_listed(const std::vector<int>& tids) {
     FrozenThread thread;
     // Reading /proc/PID/task/TID fails for a tid of another process too.
     if (!describe_thread(pid_, tid, thread)) continue;
-    if (seize_and_interrupt(tid, failures)) threads_.push_back(std::move(thread));
+    if (stop(thread, failures)) threads_.push_back(std::move(thread));
   }
   if (!threads_.empty()) return;
   if (failures.empty() && proc::process_exists(pid_)) {
@@ -149,6 +153,27 @@ void FrozenProcess::seize_listed(const std::vector<int>& tids) {
                                               " is not a thread of it");
   }
   failures.throw_error(pid_);
+}
+
+bool FrozenProcess::stop(FrozenThread& thread, SeizeFailures& failures) {
+  if (!traced_by_caller_) return seize_and_interrupt(thread.tid, failures);
+  return interrupt_traced(thread);
+}
+
+bool FrozenProcess::interrupt_traced(FrozenThread& thread) {
+  if (std::find(held_tids_.begin(), held_tids_.end(), thread.tid) != held_tids_.end()) {
+    thread.stop = StopKind::signal_delivery;  // its signal stays with the caller
+    // /proc shows 't' for the caller's own stop. Untraced, the thread would
+    // be running the signal's delivery (a faulting thread, its instruction).
+    thread.state = 'R';
+    return true;
+  }
+  if (::ptrace(PTRACE_INTERRUPT, thread.tid, nullptr, nullptr) != 0) {
+    // ESRCH: the thread exited, or is not (yet) our tracee.
+    spdlog::debug("pid {} tid {}: PTRACE_INTERRUPT failed: {}", pid_, thread.tid, std::strerror(errno));
+    return false;
+  }
+  return true;
 }
 
 bool FrozenProcess::seize_and_interrupt(int tid, SeizeFailures& failures) {
@@ -172,7 +197,9 @@ bool FrozenProcess::seize_and_interrupt(int tid, SeizeFailures& failures) {
 void FrozenProcess::wait_for_stops(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::vector<FrozenThread*> pending;
-  for (auto& thread : threads_) pending.push_back(&thread);
+  for (auto& thread : threads_) {
+    if (thread.stop == StopKind::not_stopped) pending.push_back(&thread);
+  }
   std::vector<int> exited;
   auto pause = std::chrono::microseconds(0);
 
@@ -224,7 +251,13 @@ void FrozenProcess::wait_for_stops(std::chrono::milliseconds timeout) {
 std::chrono::steady_clock::time_point FrozenProcess::resume() {
   if (!resumed_) {
     resumed_ = true;
-    for (FrozenThread& thread : threads_) detach(thread);
+    for (FrozenThread& thread : threads_) {
+      if (traced_by_caller_) {
+        let_go(thread);
+      } else {
+        detach(thread);
+      }
+    }
     released_ = std::chrono::steady_clock::now();
     lingering::release();
   }
@@ -259,6 +292,26 @@ void FrozenProcess::detach(FrozenThread& thread) {
       spdlog::error("pid {} tid {}: PTRACE_DETACH failed: {}", pid_, thread.tid,
                     std::strerror(errno));
     }
+  }
+}
+
+// The traced_by_caller counterpart of detach(): the thread stays traced.
+void FrozenProcess::let_go(FrozenThread& thread) {
+  bool held = std::find(held_tids_.begin(), held_tids_.end(), thread.tid) != held_tids_.end();
+  // A thread that never reported its stop reports it to the caller later.
+  if (held || thread.stop == StopKind::not_stopped) return;
+  long result;
+  if (thread.stop == StopKind::group_stop) {
+    // PTRACE_LISTEN keeps the job-control stop while letting the thread
+    // wake for SIGCONT, as if no tracer were there.
+    result = ::ptrace(PTRACE_LISTEN, thread.tid, nullptr, nullptr);
+  } else {
+    result = ::ptrace(PTRACE_CONT, thread.tid, nullptr,
+                      reinterpret_cast<void*>(static_cast<long>(thread.pending_signal)));
+  }
+  if (result != 0 && errno != ESRCH) {
+    spdlog::error("pid {} tid {}: continuing after the freeze failed: {}", pid_, thread.tid,
+                  std::strerror(errno));
   }
 }
 

@@ -23,6 +23,17 @@ struct FreezeOptions {
   // When non-empty, only these threads are seized; the others run on. A
   // listed tid that is not a thread of the process is skipped.
   std::vector<int> only_tids;
+  // The calling thread already traces every thread of the process (stray
+  // run --catch-faults seizes the command before exec, with
+  // PTRACE_O_TRACECLONE). Threads are then interrupted instead of seized
+  // and continued instead of detached, and no thread is left lingering: the
+  // caller's event loop continues any stop it reports later.
+  bool traced_by_caller = false;
+  // With traced_by_caller: threads that the caller keeps in a ptrace stop
+  // it has already waited for (a thread in signal-delivery-stop). They are
+  // captured as they are and stay stopped, because the caller decides what
+  // to deliver.
+  std::vector<int> held_tids;
 };
 
 struct FrozenThread {
@@ -62,7 +73,9 @@ class FrozenProcess {
   const std::vector<FrozenThread>& threads() const { return threads_; }
   std::chrono::steady_clock::time_point started() const { return started_; }
 
-  // Detaches every seized thread, re-injecting pending signals. Idempotent.
+  // Detaches every seized thread, re-injecting pending signals (with
+  // traced_by_caller: continues it, or PTRACE_LISTENs in a group stop, and
+  // leaves held threads stopped). Idempotent.
   // Returns the moment the last thread was released.
   std::chrono::steady_clock::time_point resume();
 
@@ -71,10 +84,15 @@ class FrozenProcess {
   void seize_all(std::map<int, FrozenThread> described);
   void seize_listed(const std::vector<int>& tids);
   bool seize_and_interrupt(int tid, SeizeFailures& failures);
+  bool interrupt_traced(FrozenThread& thread);
+  bool stop(FrozenThread& thread, SeizeFailures& failures);
   void wait_for_stops(std::chrono::milliseconds timeout);
   void detach(FrozenThread& thread);
+  void let_go(FrozenThread& thread);
 
   int pid_;
+  bool traced_by_caller_ = false;
+  std::vector<int> held_tids_;
   std::vector<FrozenThread> threads_;
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point released_;

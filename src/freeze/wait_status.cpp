@@ -30,6 +30,14 @@ WaitResult decode_wait_status(int status) {
     result.stop = stopping_signal ? StopKind::group_stop : StopKind::interrupt;
     return result;
   }
+  if (event != 0) {
+    // Another ptrace event (PTRACE_EVENT_CLONE of a thread traced with
+    // PTRACE_O_TRACECLONE) came before the interrupt. WSTOPSIG is SIGTRAP
+    // here, but no signal is pending: handing it back would kill the
+    // target. The interrupt stays pending and is reported later.
+    result.stop = StopKind::interrupt;
+    return result;
+  }
   // A signal reached the thread before the interrupt did. The thread is in
   // signal-delivery-stop and the signal must be handed back on detach, or
   // the target would never see it.

@@ -103,6 +103,8 @@ Snapshot Inspector::inspect(int pid, const InspectOptions& options) {
   capture_options.stack_cap = options.stack_cap;
   capture_options.freeze.stop_timeout = std::chrono::milliseconds(options.stop_timeout_ms);
   capture_options.freeze.only_tids = options.tids;
+  capture_options.freeze.traced_by_caller = options.traced_by_caller;
+  capture_options.freeze.held_tids = options.held_tids;
   RawSnapshot raw = capture_process(pid, files, capture_options);
   select_threads(raw, options.tids);
   auto captured = std::chrono::steady_clock::now();
