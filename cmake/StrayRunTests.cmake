@@ -1,6 +1,6 @@
 # stray_run_tests(TARGET <target>
 #                 [RULES <file>...] [GRACE <duration>] [ERROR_EXITCODE <n>]
-#                 [FOLLOW_FORKS] [NO_BUILTIN_RULES])
+#                 [FOLLOW_FORKS] [CATCH_FAULTS] [NO_BUILTIN_RULES])
 #
 # Makes every test that runs <target> run it under `stray run`, by setting
 # the target's CROSSCOMPILING_EMULATOR property. add_test(NAME ... COMMAND
@@ -9,7 +9,7 @@
 # expects fails, with their stacks in the test output. RULES files are
 # made absolute relative to the current source directory.
 function(stray_run_tests)
-  cmake_parse_arguments(PARSE_ARGV 0 STRAY "FOLLOW_FORKS;NO_BUILTIN_RULES"
+  cmake_parse_arguments(PARSE_ARGV 0 STRAY "FOLLOW_FORKS;CATCH_FAULTS;NO_BUILTIN_RULES"
                         "TARGET;GRACE;ERROR_EXITCODE" "RULES")
   if(NOT STRAY_TARGET)
     message(FATAL_ERROR "stray_run_tests: TARGET is required")
@@ -32,6 +32,9 @@ function(stray_run_tests)
   endif()
   if(STRAY_FOLLOW_FORKS)
     list(APPEND command --follow-forks)
+  endif()
+  if(STRAY_CATCH_FAULTS)
+    list(APPEND command --catch-faults)
   endif()
   if(STRAY_NO_BUILTIN_RULES)
     list(APPEND command --no-builtin-rules)

@@ -188,10 +188,10 @@ TEST(Run, MissingCommandExits127) {
 // kills it on destruction.
 class WaitingCommand {
  public:
-  WaitingCommand() {
+  explicit WaitingCommand(std::vector<std::string> options = {}) {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) return;
-    std::vector<std::string> argv = stray_run({}, {target_path("run_exits"), "wait-signal"});
+    std::vector<std::string> argv = stray_run(std::move(options), {target_path("run_exits"), "wait-signal"});
     pid_ = ::fork();
     if (pid_ == 0) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -214,6 +214,14 @@ class WaitingCommand {
   }
 
   int pid() const { return pid_; }
+
+  // The command stray started, from /proc/PID/task/PID/children; 0 if none.
+  int command_pid() const {
+    std::ifstream children("/proc/" + std::to_string(pid_) + "/task/" + std::to_string(pid_) + "/children");
+    int child = 0;
+    children >> child;
+    return child;
+  }
 
   bool wait_for_line(const std::string& expected) {
     std::string text;
@@ -257,6 +265,104 @@ TEST(Run, SigtermForwardedToCommand) {
   EXPECT_EQ(WTERMSIG(status), SIGTERM);
 }
 
+// The state letter of /proc/PID/stat, or '?' when the process is gone.
+char process_state(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t paren = stat.rfind(')');
+  return paren == std::string::npos || paren + 2 >= stat.size() ? '?' : stat[paren + 2];
+}
+
+// Polls for up to 5 s until the state of `pid` satisfies `wanted`.
+template <typename Predicate>
+bool wait_for_state(int pid, Predicate wanted) {
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    if (wanted(process_state(pid))) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+TEST(RunCatchFaults, SegvInThreadReportedWithEveryStack) {
+  auto result = run_command(stray_run({"--catch-faults"}, {target_path("run_exits"), "segv-thread"}));
+  ASSERT_TRUE(WIFSIGNALED(result.status)) << result.err;
+  EXPECT_EQ(WTERMSIG(result.status), SIGSEGV);
+  EXPECT_FALSE(WCOREDUMP(result.status));
+  EXPECT_NE(result.err.find("faulted with SIGSEGV at address 0x0; every thread at that moment"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find(marked_line("run_exits.cpp", "worker faults here")), std::string::npos)
+      << result.err;
+  // Its own stop is stray's; untraced, the thread was running.
+  EXPECT_NE(result.err.find("1 thread [running]"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(marked_line("run_exits.cpp", "leaked thread parks here")), std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find("no stacks were taken"), std::string::npos) << result.err;
+}
+
+TEST(RunCatchFaults, SegvInJsonHasFaultAddress) {
+  auto result = run_command(stray_run({"--catch-faults", "--json"}, {target_path("run_exits"), "segv"}));
+  ASSERT_TRUE(WIFSIGNALED(result.status)) << result.err;
+  auto document = nlohmann::json::parse(result.err);
+  ASSERT_EQ(document["processes"].size(), 1u) << result.err;
+  const auto& process = document["processes"][0];
+  EXPECT_EQ(process["event"], "fatal_signal");
+  EXPECT_EQ(process["signal"], "SIGSEGV");
+  EXPECT_EQ(process["fault_address"], "0x0");
+  EXPECT_FALSE(process.contains("sender_pid"));
+  EXPECT_EQ(document["status"]["signal"], "SIGSEGV");
+}
+
+TEST(RunCatchFaults, HandledSignalsPassThroughUnreported) {
+  auto result = run_command(stray_run({"--catch-faults"}, {target_path("run_exits"), "handled-signals"}));
+  EXPECT_EQ(result.exit_code(), 0) << result.out << result.err;
+  EXPECT_NE(result.out.find("usr1 3 recovered 1 child 1792 threads 64"), std::string::npos) << result.out;
+  EXPECT_EQ(result.err.find("stray run:"), std::string::npos) << result.err;
+}
+
+TEST(RunCatchFaults, AbortReportedOnce) {
+  auto result = run_command(stray_run({"--catch-faults"}, {target_path("run_exits"), "abort"}));
+  ASSERT_TRUE(WIFSIGNALED(result.status)) << result.err;
+  EXPECT_EQ(WTERMSIG(result.status), SIGABRT);
+  std::size_t first = result.err.find("sent itself SIGABRT");
+  ASSERT_NE(first, std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("every thread at that moment", first + 1),
+            result.err.rfind("every thread at that moment"))
+      << result.err;
+}
+
+TEST(RunCatchFaults, LeakAtExitStillJudged) {
+  auto result = run_command(stray_run({"--catch-faults", "--grace", "0ms"}, {target_path("run_exits"), "leak"}));
+  EXPECT_EQ(result.exit_code(), 1) << result.err;
+  EXPECT_NE(result.err.find(marked_line("run_exits.cpp", "leaked thread parks here")), std::string::npos)
+      << result.err;
+}
+
+TEST(RunCatchFaults, StaticDestructorJoinPasses) {
+  auto result = run_command(stray_run({"--catch-faults"}, {target_path("run_exits"), "static-join"}));
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+}
+
+TEST(RunCatchFaults, JobControlStopAndContinue) {
+  WaitingCommand command({"--catch-faults"});
+  ASSERT_GT(command.pid(), 0);
+  ASSERT_TRUE(command.wait_for_line("waiting"));
+  int target = command.command_pid();
+  ASSERT_GT(target, 0);
+  ASSERT_EQ(::kill(target, SIGSTOP), 0);
+  // A traced thread in a group stop shows 't'; it must stay stopped.
+  EXPECT_TRUE(wait_for_state(target, [](char state) { return state == 'T' || state == 't'; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(process_state(target) == 'T' || process_state(target) == 't');
+  ASSERT_EQ(::kill(target, SIGCONT), 0);
+  EXPECT_TRUE(wait_for_state(target, [](char state) { return state == 'S' || state == 'R'; }));
+  ASSERT_EQ(::kill(command.pid(), SIGTERM), 0);
+  int status = command.wait_for_exit();
+  ASSERT_NE(status, -1) << "stray run did not exit after SIGTERM";
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(WTERMSIG(status), SIGTERM);
+}
+
 TEST(Run, ExamplesProjectUnderCtest) {
   std::string directory = temporary_directory("stray-run-example");
   std::string prefix = directory + "/prefix";
@@ -277,6 +383,11 @@ TEST(Run, ExamplesProjectUnderCtest) {
   auto clean = run_command({"ctest", "--test-dir", build, "-R", "JoinsItsThread", "--output-on-failure"},
                            std::chrono::minutes(2));
   EXPECT_EQ(clean.exit_code(), 0) << clean.out;
+  auto crashing = run_command({"ctest", "--test-dir", build, "-R", "CrashesInWorker", "--output-on-failure"},
+                              std::chrono::minutes(2));
+  EXPECT_NE(crashing.exit_code(), 0) << crashing.out;
+  EXPECT_NE(crashing.out.find("faulted with SIGSEGV at address 0x0"), std::string::npos) << crashing.out;
+  EXPECT_NE(crashing.out.find("fill_buffer"), std::string::npos) << crashing.out;
   std::filesystem::remove_all(directory);
 }
 

@@ -42,6 +42,7 @@ struct RunArguments {
   bool no_builtin_rules = false;
   std::string grace = std::to_string(kDefaultGrace.count()) + "ms";
   bool follow_forks = false;
+  bool catch_faults = false;
   bool json = false;
   bool gen_rules = false;
   bool addresses = false;
@@ -54,6 +55,7 @@ struct RunArguments {
 run::LaunchOptions load_launch_options(const RunArguments& arguments) {
   run::LaunchOptions options;
   options.follow_forks = arguments.follow_forks;
+  options.catch_faults = arguments.catch_faults;
   for (const std::string& file : arguments.rules_files) {
     std::vector<Rule> rules = load_rules_file(file);
     options.check.rules.insert(options.check.rules.end(), rules.begin(), rules.end());
@@ -147,6 +149,10 @@ Action add_run_command(CLI::App& app) {
       ->check(CLI::Validator(validate_duration, "DURATION"));
   command->add_flag("--follow-forks", arguments->follow_forks,
                     "Also judge every process the command forks, each at its own exit");
+  command->add_flag("--catch-faults", arguments->catch_faults,
+                    "Trace every thread of the command with ptrace, so that a crash raised by the CPU "
+                    "(SIGSEGV, SIGBUS, SIGFPE, SIGILL) is reported with every thread's stack; costs "
+                    "two ptrace stops per thread created and one per signal (docs/run.md)");
   add_report_options(command, *arguments);
   command->add_option("--error-exitcode", arguments->error_exitcode,
                       "Exit code when the command succeeded but unexpected survivors were found")

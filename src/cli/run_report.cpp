@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "report/report.hpp"
 #include "report/verdict_report.hpp"
 
 namespace stray::cli {
@@ -22,7 +23,14 @@ nlohmann::json report_to_json(const run::ProcessReport& report, const CheckOptio
   json["pid"] = report.pid;
   json["tid"] = report.tid;
   json["event"] = report.event == run::ExitEvent::exit ? "exit" : "fatal_signal";
-  if (report.event == run::ExitEvent::fatal_signal) json["signal"] = signal_name(report.signal);
+  if (report.event == run::ExitEvent::fatal_signal) {
+    json["signal"] = signal_name(report.signal);
+    if (report.origin.raised_by_kernel) {
+      json["fault_address"] = hex_address(report.origin.fault_address);
+    } else {
+      json["sender_pid"] = report.origin.sender_pid;
+    }
+  }
   if (report.check) json["check"] = verdict_to_json(*report.check, check.rules, check.grace);
   if (report.snapshot) json["snapshot"] = to_json(*report.snapshot);
   if (!report.error.empty()) json["error"] = report.error;
@@ -76,8 +84,18 @@ void RunReporter::write_exit_text(const run::ProcessReport& report) {
 }
 
 void RunReporter::write_signal_text(const run::ProcessReport& report) {
-  out_ << "stray run: pid " << report.pid << " sent itself " << signal_name(report.signal)
-       << " (tid " << report.tid << "); every thread at that moment:\n";
+  const run::SignalOrigin& origin = report.origin;
+  out_ << "stray run: pid " << report.pid;
+  if (origin.raised_by_kernel) {
+    out_ << ": tid " << report.tid << " faulted with " << signal_name(report.signal) << " at address "
+         << hex_address(origin.fault_address);
+  } else if (origin.sender_pid == report.pid) {
+    out_ << " sent itself " << signal_name(report.signal) << " (tid " << report.tid << ")";
+  } else {
+    out_ << " received " << signal_name(report.signal) << " from pid " << origin.sender_pid
+         << " (tid " << report.tid << ")";
+  }
+  out_ << "; every thread at that moment:\n";
   if (!report.error.empty()) {
     out_ << "  not inspected: " << report.error << "\n\n";
     return;
@@ -98,9 +116,11 @@ void RunReporter::finish(int wait_status) {
   } else if (unseen_crash && !options_.gen_rules) {
     // A fault raised by the CPU (SIGSEGV, SIGBUS, SIGFPE, SIGILL) or a
     // signal from another process involves no system call of the test, so
-    // the filter could not hold any thread.
+    // the filter could not hold any thread. With --catch-faults, only
+    // SIGKILL and signals whose default action does not dump core end here.
     out_ << "stray run: the command was killed by " << signal_name(WTERMSIG(wait_status))
-         << "; no stacks were taken, because the signal was not sent by the process itself\n";
+         << "; no stacks were taken, because the signal was not sent by the process itself "
+            "(--catch-faults traces every thread to catch it)\n";
   }
   out_.flush();
 }

@@ -6,6 +6,8 @@
 #include <numeric>
 #include <utility>
 
+#include "report/report.hpp"
+
 namespace stray {
 
 namespace {
@@ -13,12 +15,6 @@ namespace {
 std::string basename_of(const std::string& path) {
   const std::size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-std::string hex(std::uint64_t value) {
-  char buffer[19];
-  std::snprintf(buffer, sizeof buffer, "0x%llx", static_cast<unsigned long long>(value));
-  return buffer;
 }
 
 // Appends fields with a length prefix, so no two different stacks produce
@@ -81,8 +77,8 @@ std::vector<std::size_t> indices_by_tid(const Snapshot& snapshot) {
 
 std::string frame_label(const Frame& frame) {
   if (!frame.function.empty()) return frame.function;
-  if (!frame.module.empty()) return basename_of(frame.module) + '+' + hex(frame.module_offset);
-  return hex(frame.pc);
+  if (!frame.module.empty()) return basename_of(frame.module) + '+' + hex_address(frame.module_offset);
+  return hex_address(frame.pc);
 }
 
 GroupKey group_key(const Thread& thread) {

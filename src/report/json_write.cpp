@@ -10,12 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string hex(std::uint64_t value) {
-  char buffer[19];
-  std::snprintf(buffer, sizeof buffer, "0x%llx", static_cast<unsigned long long>(value));
-  return buffer;
-}
-
 // Fields equal to their default are left out. The reader restores the
 // default for a missing optional field, so the round trip stays exact.
 void put_string(json& object, const char* key, const std::string& value) {
@@ -34,7 +28,7 @@ bool is_default(const SyscallInfo& syscall) {
 
 json syscall_to_json(const SyscallInfo& syscall) {
   json args = json::array();
-  for (std::uint64_t arg : syscall.args) args.push_back(hex(arg));
+  for (std::uint64_t arg : syscall.args) args.push_back(hex_address(arg));
   return json{{"number", syscall.number},
               {"name", to_valid_utf8(syscall.name)},
               {"args", std::move(args)},
@@ -48,17 +42,17 @@ json wait_to_json(const WaitObject& wait) {
   put_string(object, "socket_local", wait.socket_local);
   put_string(object, "socket_peer", wait.socket_peer);
   put_string(object, "socket_protocol", wait.socket_protocol);
-  if (wait.futex_address) object["futex_address"] = hex(*wait.futex_address);
+  if (wait.futex_address) object["futex_address"] = hex_address(*wait.futex_address);
   if (wait.timeout) object["timeout_ns"] = wait.timeout->count();
   if (wait.child_pid) object["child_pid"] = *wait.child_pid;
   return object;
 }
 
 json frame_to_json(const Frame& frame) {
-  json object{{"pc", hex(frame.pc)}, {"sp", hex(frame.sp)}, {"kind", to_string(frame.kind)}};
+  json object{{"pc", hex_address(frame.pc)}, {"sp", hex_address(frame.sp)}, {"kind", to_string(frame.kind)}};
   put_string(object, "function", frame.function);
   put_string(object, "module", frame.module);
-  if (frame.module_offset != 0) object["module_offset"] = hex(frame.module_offset);
+  if (frame.module_offset != 0) object["module_offset"] = hex_address(frame.module_offset);
   put_string(object, "file", frame.file);
   put_number(object, "line", frame.line);
   put_number(object, "column", frame.column);
@@ -88,6 +82,12 @@ json thread_to_json(const Thread& thread) {
 }
 
 }  // namespace
+
+std::string hex_address(std::uint64_t value) {
+  char buffer[19];
+  std::snprintf(buffer, sizeof buffer, "0x%llx", static_cast<unsigned long long>(value));
+  return buffer;
+}
 
 json to_json(const Snapshot& snapshot) {
   json threads = json::array();

@@ -46,6 +46,10 @@ void write_text(std::ostream& out, const Snapshot& snapshot, const TextOptions& 
 
 nlohmann::json to_json(const Snapshot& snapshot);
 
+// An address or other 64-bit value as the JSON and text reports spell it:
+// "0x" and lower-case hex digits, no leading zeros.
+std::string hex_address(std::uint64_t value);
+
 // Reads back what to_json wrote. Throws stray::Error(invalid_input) naming
 // the offending field and what was expected, and no other exception.
 Snapshot snapshot_from_json(const nlohmann::json& json);

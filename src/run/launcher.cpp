@@ -14,9 +14,11 @@
 #include <spdlog/spdlog.h>
 
 #include "run/exit_check.hpp"
+#include "run/exit_filter.hpp"
 #include "run/exit_listener.hpp"
 #include "run/listener_keeper.hpp"
 #include "run/spawn.hpp"
+#include "run/thread_tracer.hpp"
 #include "run/task_status.hpp"
 
 namespace stray::run {
@@ -65,11 +67,15 @@ class Session {
 
  private:
   void read_signals(int fd);
+  void reap_command();
+  void drain_traced_threads();
+  void handle_traced_stop(int tid, int status);
   void handle_held_call();
   std::optional<int> watched_process_of(int tid) const;
   bool is_fatal_self_signal(const HeldCall& call, int pid) const;
+  CheckOptions check_options_for(int pid) const;
   void report_exit(int pid, int tid);
-  void report_fatal_signal(int pid, int tid, int signal);
+  void report_fatal_signal(int pid, int tid, int signal, const SignalOrigin& origin, bool held);
   void release(const HeldCall& call);
 
   const LaunchOptions& options_;
@@ -109,12 +115,11 @@ void Session::read_signals(int fd) {
   signalfd_siginfo info;
   while (::read(fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
     if (info.ssi_signo == SIGCHLD) {
-      int status = 0;
-      pid_t reaped;
-      do {
-        reaped = ::waitpid(pid_, &status, WNOHANG);
-      } while (reaped < 0 && errno == EINTR);
-      if (reaped == pid_) wait_status_ = status;
+      if (options_.catch_faults) {
+        drain_traced_threads();
+      } else {
+        reap_command();
+      }
       continue;
     }
     // A signal from the terminal (SI_KERNEL) already reached the command,
@@ -123,6 +128,46 @@ void Session::read_signals(int fd) {
     spdlog::debug("pid {}: forwarding signal {}", pid_, info.ssi_signo);
     ::kill(pid_, static_cast<int>(info.ssi_signo));
   }
+}
+
+void Session::reap_command() {
+  int status = 0;
+  pid_t reaped;
+  do {
+    reaped = ::waitpid(pid_, &status, WNOHANG);
+  } while (reaped < 0 && errno == EINTR);
+  if (reaped == pid_) wait_status_ = status;
+}
+
+// With catch_faults, SIGCHLD also reports every ptrace stop of the
+// command's threads. One SIGCHLD may stand for many stops.
+void Session::drain_traced_threads() {
+  while (!wait_status_) {
+    int status = 0;
+    pid_t tid = ::waitpid(-1, &status, __WALL | WNOHANG);
+    if (tid == 0) return;
+    if (tid < 0) {
+      if (errno == EINTR) continue;
+      return;  // ECHILD: nothing left to wait for
+    }
+    if (WIFSTOPPED(status)) {
+      handle_traced_stop(tid, status);
+    } else if (tid == pid_) {
+      wait_status_ = status;  // the whole process is gone
+    }
+  }
+}
+
+void Session::handle_traced_stop(int tid, int status) {
+  TracedStop stop = decode_traced_stop(status);
+  // A clone without CLONE_THREAD and without SIGCHLD as its exit signal
+  // is traced too, but it is another process: only the command is judged.
+  if (stop.kind == TracedStop::Kind::signal_delivery && is_reported_signal(stop.signal) &&
+      is_thread_of(pid_, tid) && has_default_action(pid_, stop.signal)) {
+    SignalOrigin origin;
+    if (read_signal_origin(tid, origin)) report_fatal_signal(pid_, tid, stop.signal, origin, true);
+  }
+  continue_traced(tid, stop);
 }
 
 void Session::handle_held_call() {
@@ -138,7 +183,9 @@ void Session::handle_held_call() {
       report_exit(*pid, call.tid);
     } else if (is_fatal_self_signal(call, *pid)) {
       int signal = static_cast<int>(call.syscall == SYS_tgkill ? call.args[2] : call.args[1]);
-      report_fatal_signal(*pid, call.tid, signal);
+      SignalOrigin origin;
+      origin.sender_pid = *pid;
+      report_fatal_signal(*pid, call.tid, signal, origin, false);
     }
   }
   release(call);
@@ -155,6 +202,8 @@ std::optional<int> Session::watched_process_of(int tid) const {
 }
 
 bool Session::is_fatal_self_signal(const HeldCall& call, int pid) const {
+  // A traced process reports the signal when it is delivered instead.
+  if (options_.catch_faults && pid == pid_) return false;
   int target = static_cast<int>(call.args[0]);
   int signal = 0;
   bool to_self = false;
@@ -173,13 +222,19 @@ bool Session::is_fatal_self_signal(const HeldCall& call, int pid) const {
   return to_self && has_default_action(pid, signal);
 }
 
+CheckOptions Session::check_options_for(int pid) const {
+  CheckOptions options = options_.check;
+  options.inspect.traced_by_caller = options_.catch_faults && pid == pid_;
+  return options;
+}
+
 void Session::report_exit(int pid, int tid) {
   ProcessReport report;
   report.pid = pid;
   report.tid = tid;
   report.event = ExitEvent::exit;
   try {
-    report.check = check_exiting_process(inspector_, pid, tid, options_.check);
+    report.check = check_exiting_process(inspector_, pid, tid, check_options_for(pid));
   } catch (const Error& error) {
     spdlog::error("pid {}: inspection at exit failed: {}", pid, error.what());
     report.error = error.what();
@@ -187,14 +242,18 @@ void Session::report_exit(int pid, int tid) {
   sink_(report);
 }
 
-void Session::report_fatal_signal(int pid, int tid, int signal) {
+// `held`: the thread is in a signal-delivery-stop that stray waited for.
+void Session::report_fatal_signal(int pid, int tid, int signal, const SignalOrigin& origin, bool held) {
   ProcessReport report;
   report.pid = pid;
   report.tid = tid;
   report.event = ExitEvent::fatal_signal;
   report.signal = signal;
+  report.origin = origin;
   try {
-    report.snapshot = inspector_.inspect(pid, options_.check.inspect);
+    InspectOptions inspect = check_options_for(pid).inspect;
+    if (held) inspect.held_tids = {tid};
+    report.snapshot = inspector_.inspect(pid, inspect);
   } catch (const Error& error) {
     spdlog::error("pid {}: inspection at signal {} failed: {}", pid, signal, error.what());
     report.error = error.what();
@@ -213,7 +272,9 @@ void Session::release(const HeldCall& call) {
 
 int launch(const std::vector<std::string>& argv, const LaunchOptions& options, const ReportSink& sink) {
   SessionSignals signals;
-  SpawnedCommand command = spawn_with_exit_filter(argv, signals.original_mask());
+  BeforeExec before_exec;
+  if (options.catch_faults) before_exec = seize_before_exec;
+  SpawnedCommand command = spawn_with_exit_filter(argv, signals.original_mask(), before_exec);
   spdlog::debug("pid {}: started {} under the exit filter", command.pid, argv[0]);
   Session session(options, sink, command);
   return session.run(signals);

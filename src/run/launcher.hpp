@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "run/thread_tracer.hpp"
 #include "stray/check.hpp"
 #include "stray/inspect.hpp"
 #include "stray/model.hpp"
@@ -19,20 +20,29 @@ struct LaunchOptions {
   // Also judge every process the command forks (and what they fork), each
   // at its own exit. Otherwise only the command's own process is judged.
   bool follow_forks = false;
+  // Trace every thread of the command with ptrace, so that a fatal signal
+  // raised by the CPU (SIGSEGV, SIGBUS, SIGFPE, SIGILL) is reported with
+  // every thread's stack too. Costs two ptrace stops per thread created.
+  bool catch_faults = false;
   CheckOptions check;  // rules, baseline, grace, inspect options
 };
 
 enum class ExitEvent {
   exit,          // a thread called exit_group
-  fatal_signal,  // a thread sent its own process a signal whose default action dumps core
+  // A signal whose default action dumps core is about to end the process:
+  // sent by the process to itself, or, with catch_faults, from any source.
+  fatal_signal,
 };
 
 // The findings in one process as it began to exit.
 struct ProcessReport {
   int pid = 0;
-  int tid = 0;  // the thread held in exit_group, kill, tkill or tgkill
+  // The thread held in exit_group, kill, tkill or tgkill, or (catch_faults)
+  // in the signal-delivery-stop of the fatal signal.
+  int tid = 0;
   ExitEvent event = ExitEvent::exit;
   int signal = 0;  // for fatal_signal
+  SignalOrigin origin;  // for fatal_signal
   // For exit: the verdict on every thread except the held one (it is
   // leaving). For fatal_signal: absent.
   std::optional<CheckResult> check;

@@ -23,14 +23,31 @@ struct ChildFailure {
   int error = 0;  // errno
 };
 
-enum Stage { kFilter = 1, kSendListener = 2, kExec = 3 };
+enum Stage { kFilter = 1, kSendListener = 2, kWaitForGo = 3, kExec = 4 };
 
 const char* describe(int stage) {
   switch (stage) {
     case kFilter: return "installing the seccomp filter";
     case kSendListener: return "passing the seccomp listener to stray";
+    case kWaitForGo: return "waiting for stray before exec";
     default: return "exec";
   }
+}
+
+// One byte from stray on the socket pair lets the child exec. stray sends
+// it once it has the listener and, with --catch-faults, traces the child.
+bool wait_for_go(int socket) {
+  char byte = 0;
+  ssize_t got;
+  do {
+    got = ::read(socket, &byte, 1);
+  } while (got < 0 && errno == EINTR);
+  return got == 1;
+}
+
+bool send_go(int socket) {
+  char byte = 'g';
+  return ::send(socket, &byte, 1, MSG_NOSIGNAL) == 1;
 }
 
 // Ends the child without exit_group, which the filter would hold: SYS_exit
@@ -92,6 +109,7 @@ int receive_fd(int socket) {
   }
   if (!send_fd(socket, listener)) exit_child(status, kSendListener);
   ::close(listener);
+  if (!wait_for_go(socket)) exit_child(status, kWaitForGo);
   ::close(socket);
 
   ::sigprocmask(SIG_SETMASK, &mask, nullptr);
@@ -108,7 +126,8 @@ void reap(pid_t pid) {
 
 int exec_failure_exit_code(int error) { return error == ENOENT ? 127 : 126; }
 
-SpawnedCommand spawn_with_exit_filter(const std::vector<std::string>& argv, const sigset_t& child_mask) {
+SpawnedCommand spawn_with_exit_filter(const std::vector<std::string>& argv, const sigset_t& child_mask,
+                                      const BeforeExec& before_exec) {
   std::vector<char*> pointers;
   for (const std::string& arg : argv) pointers.push_back(const_cast<char*>(arg.c_str()));
   pointers.push_back(nullptr);
@@ -131,6 +150,10 @@ SpawnedCommand spawn_with_exit_filter(const std::vector<std::string>& argv, cons
   ::close(status_pipe[1]);
 
   int listener = receive_fd(sockets[0]);
+  std::string rejection;
+  if (listener >= 0 && before_exec) rejection = before_exec(child);
+  // Without the byte, the child ends itself with the kWaitForGo status.
+  if (listener >= 0 && rejection.empty()) send_go(sockets[0]);
   ::close(sockets[0]);
   ChildFailure failure;
   ssize_t got;
@@ -141,6 +164,7 @@ SpawnedCommand spawn_with_exit_filter(const std::vector<std::string>& argv, cons
   if (got == static_cast<ssize_t>(sizeof failure)) {
     if (listener >= 0) ::close(listener);
     reap(child);
+    if (!rejection.empty()) throw ExecFailed("cannot run " + argv[0] + ": " + rejection, EPERM);
     throw ExecFailed("cannot run " + argv[0] + ": " + describe(failure.stage) + " failed: " +
                          std::strerror(failure.error),
                      failure.error);

@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,13 +29,20 @@ struct SpawnedCommand {
   int listener_fd = -1;
 };
 
+// Runs in stray once the child has passed its listener and waits before
+// exec. Returns an empty string to let the child exec, or why it must not
+// (the child then ends without running the command).
+using BeforeExec = std::function<std::string(int child_pid)>;
+
 // Forks, installs the exit filter in the child, passes its listener fd back
-// over a socket pair (SCM_RIGHTS), sets PR_SET_PDEATHSIG(SIGKILL), restores
-// `child_mask` and execs argv[0] through PATH. The child keeps stray's
+// over a socket pair (SCM_RIGHTS), sets PR_SET_PDEATHSIG(SIGKILL), runs
+// `before_exec` in stray, restores `child_mask` and execs argv[0] through
+// PATH. The child keeps stray's
 // stdin, stdout, stderr, environment, working directory and process group.
 // Throws ExecFailed when the filter cannot be installed or the exec fails;
 // the message names the command and the errno, and the child is reaped.
-SpawnedCommand spawn_with_exit_filter(const std::vector<std::string>& argv, const sigset_t& child_mask);
+SpawnedCommand spawn_with_exit_filter(const std::vector<std::string>& argv, const sigset_t& child_mask,
+                                      const BeforeExec& before_exec = {});
 
 // The exit code a shell gives for a command that could not be executed:
 // 127 when it was not found, 126 otherwise.

@@ -11,6 +11,10 @@
 //   echo-stdin           copy stdin to stdout, then exit 0
 //   children             run `sh -c`, fork a child that leaks a thread, exit 0
 //   wait-signal          print "waiting", then wait for a signal with its default action
+//   segv-thread          a worker thread faults (SIGSEGV) while another thread is parked
+//   handled-signals      raise signals that have handlers, recover from a SIGSEGV, reap a
+//                        child and join 64 threads. Exit 0 when each behaved as untraced
+#include <setjmp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -105,6 +109,51 @@ int run_children() {
   return shell == 0 && status == 0 ? 0 : 1;
 }
 
+__attribute__((noinline)) void fault_in_worker() {
+  volatile int* nowhere = nullptr;
+  *nowhere = 1;  // run_exits: worker faults here
+}
+
+int segv_in_thread() {
+  leak_parked_thread();
+  std::thread(fault_in_worker).join();
+  return 0;
+}
+
+std::atomic<int> g_usr1_count{0};
+sigjmp_buf g_recover;
+
+void count_usr1(int) { ++g_usr1_count; }
+void recover_from_segv(int) { siglongjmp(g_recover, 1); }
+
+// Every signal here has a handler or is ignored, so none may be reported,
+// and each must reach the process exactly as it would without stray.
+int handle_signals() {
+  std::signal(SIGUSR1, count_usr1);
+  for (int i = 0; i < 3; ++i) std::raise(SIGUSR1);
+  std::signal(SIGSEGV, recover_from_segv);
+  bool recovered = false;
+  if (sigsetjmp(g_recover, 1) == 0) {
+    volatile int* nowhere = nullptr;
+    *nowhere = 1;
+  } else {
+    recovered = true;
+  }
+  std::signal(SIGSEGV, SIG_DFL);
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(7);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  std::vector<std::thread> threads;
+  std::atomic<int> ran{0};
+  for (int i = 0; i < 64; ++i) threads.emplace_back([&ran] { ++ran; });
+  for (std::thread& thread : threads) thread.join();
+  bool ok = g_usr1_count == 3 && recovered && WIFEXITED(status) && WEXITSTATUS(status) == 7 && ran == 64;
+  std::cout << "usr1 " << g_usr1_count << " recovered " << recovered << " child " << status << " threads "
+            << ran << std::endl;
+  return ok ? 0 : 1;
+}
+
 int wait_for_signal() {
   std::cout << "waiting" << std::endl;
   for (;;) ::pause();
@@ -133,6 +182,8 @@ int main(int argc, char** argv) {
   if (mode == "echo-stdin") return echo_stdin();
   if (mode == "children") return run_children();
   if (mode == "wait-signal") return wait_for_signal();
+  if (mode == "segv-thread") return segv_in_thread();
+  if (mode == "handled-signals") return handle_signals();
   if (mode == "leak" || mode == "static-join" || mode == "finish-late") return 0;
   std::fprintf(stderr, "run_exits: unknown mode '%s'\n", mode.c_str());
   return 64;
