@@ -27,7 +27,7 @@ void drop_exiting_survivor(CheckResult& result, int exiting_tid) {
 // survivor to find. Returns its clean result without a freeze and without
 // loading symbols, which a first snapshot pays (about 100 ms), so that most
 // test binaries exit at full speed. Returns nothing when other threads exist.
-std::optional<CheckResult> check_lone_thread(int pid, int exiting_tid) {
+std::optional<CheckResult> check_lone_thread(int pid, int exiting_tid, const CheckOptions& options) {
   std::vector<int> tids;
   try {
     tids = proc::read_tids(pid);
@@ -39,6 +39,9 @@ std::optional<CheckResult> check_lone_thread(int pid, int exiting_tid) {
   result.snapshot.pid = pid;
   result.snapshot.exe = proc::read_exe(pid);
   result.snapshot.time = std::chrono::system_clock::now();
+  // Judging the empty snapshot sizes the per-rule counts that the reports
+  // index by rule.
+  result.judgement = judge(result.snapshot, options.rules, options.baseline ? &*options.baseline : nullptr);
   return result;
 }
 
@@ -46,7 +49,7 @@ std::optional<CheckResult> check_lone_thread(int pid, int exiting_tid) {
 
 CheckResult check_exiting_process(Inspector& inspector, int pid, int exiting_tid,
                                   const CheckOptions& options) {
-  if (auto lone = check_lone_thread(pid, exiting_tid)) return *lone;
+  if (auto lone = check_lone_thread(pid, exiting_tid, options)) return *lone;
 
   // NOTE: when exit() is called from a thread other than the main one and
   // no rule excuses its stack, check_process re-checks it until the grace
