@@ -126,6 +126,42 @@ TEST(Run, AbortReportedAndReproduced) {
   EXPECT_NE(result.err.find("abort"), std::string::npos) << result.err;
 }
 
+TEST(Run, JsonForLoneThread) {
+  auto result = run_command(stray_run({"--json"}, {target_path("run_exits"), "clean"}));
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+  auto document = nlohmann::json::parse(result.err, nullptr, false);
+  ASSERT_FALSE(document.is_discarded()) << result.err;
+  ASSERT_EQ(document["processes"].size(), 1u) << result.err;
+  EXPECT_EQ(document["processes"][0]["event"], "exit");
+  EXPECT_EQ(document["processes"][0]["check"]["check"]["survivors"], 0);
+}
+
+TEST(Run, BlockedSelfSignalNotReported) {
+  auto result = run_command(stray_run({}, {target_path("run_exits"), "blocked-raise"}));
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+  EXPECT_EQ(result.err.find("sent itself"), std::string::npos) << result.err;
+}
+
+// kill(0, ...) from the command also reaches stray, which shares its
+// process group; relaying it would deliver it twice. setsid keeps the
+// signal away from this test process.
+TEST(Run, GroupSignalNotRelayedTwice) {
+  auto result = run_command({"setsid", "--wait", STRAY_BINARY, "run", "--", target_path("run_exits"),
+                             "signal-group"});
+  EXPECT_EQ(result.exit_code(), 0) << result.out << result.err;
+  EXPECT_NE(result.out.find("usr1 1"), std::string::npos) << result.out;
+}
+
+TEST(Run, ReportFileNotInherited) {
+  std::string directory = temporary_directory("stray-run-report");
+  std::string report = directory + "/report.txt";
+  auto result = run_command(stray_run({"--report", report},
+                                      {"/bin/sh", "-c", "for fd in /proc/$$/fd/*; do readlink \"$fd\" || true; done"}));
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+  EXPECT_EQ(result.out.find("report.txt"), std::string::npos) << result.out;
+  std::filesystem::remove_all(directory);
+}
+
 TEST(Run, SegvReproducedWithoutStacks) {
   auto result = run_command(stray_run({}, {target_path("run_exits"), "segv"}));
   ASSERT_TRUE(WIFSIGNALED(result.status)) << result.err;
@@ -338,6 +374,39 @@ TEST(RunCatchFaults, LeakAtExitStillJudged) {
       << result.err;
 }
 
+TEST(RunCatchFaults, ThreadFinishingInGracePasses) {
+  auto result = run_command(stray_run({"--catch-faults", "--grace", "5s"},
+                                      {target_path("run_exits"), "finish-late", "300"}));
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+}
+
+// Each thread the survivor creates stops it twice for stray; the grace
+// period must keep continuing those stops, or the survivor never ends.
+TEST(RunCatchFaults, SurvivorCreatingThreadsEndsInGrace) {
+  auto result = run_command(stray_run({"--catch-faults", "--grace", "5s"}, {target_path("run_exits"), "churn-late"}));
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+}
+
+TEST(RunCatchFaults, CloneProcessNotTraced) {
+  std::string directory = temporary_directory("stray-run-clone");
+  auto result = run_command(stray_run({"--catch-faults"}, {target_path("run_exits"), "clone-process", directory}));
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+  bool survived = false;
+  for (int attempt = 0; attempt < 300 && !survived; ++attempt) {
+    survived = std::filesystem::exists(directory + "/survived");
+    if (!survived) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(survived) << "the cloned process was killed when stray exited";
+  std::filesystem::remove_all(directory);
+}
+
+TEST(RunCatchFaults, Int3ReportedAsKernelSignal) {
+  auto result = run_command(stray_run({"--catch-faults"}, {target_path("run_exits"), "trap"}));
+  ASSERT_TRUE(WIFSIGNALED(result.status)) << result.err;
+  EXPECT_EQ(WTERMSIG(result.status), SIGTRAP);
+  EXPECT_NE(result.err.find("received SIGTRAP from the kernel"), std::string::npos) << result.err;
+}
+
 TEST(RunCatchFaults, StaticDestructorJoinPasses) {
   auto result = run_command(stray_run({"--catch-faults"}, {target_path("run_exits"), "static-join"}));
   EXPECT_EQ(result.exit_code(), 0) << result.err;
@@ -361,6 +430,39 @@ TEST(RunCatchFaults, JobControlStopAndContinue) {
   ASSERT_NE(status, -1) << "stray run did not exit after SIGTERM";
   ASSERT_TRUE(WIFSIGNALED(status));
   EXPECT_EQ(WTERMSIG(status), SIGTERM);
+}
+
+// Ctrl-Z on a job: SIGTSTP reaches the whole process group. The traced
+// thread that takes it stops for stray first, so stray must deliver it
+// before it stops itself, or the command's other threads run on. The job
+// runs under `bash` with job control so that its group is not orphaned
+// (the kernel discards SIGTSTP in an orphaned group).
+TEST(RunCatchFaults, JobStopStopsEveryThread) {
+  std::string directory = temporary_directory("stray-run-tstp");
+  std::string script =
+      "set -m\n"
+      "'" + std::string(STRAY_BINARY) + "' run --catch-faults --no-builtin-rules -- '" + target_path("run_exits") +
+      "' tick > '" + directory + "/ticks' 2>/dev/null &\n"
+      "job=$!\n"
+      "sleep 0.5\n"
+      "kill -TSTP -$job\n"
+      "sleep 0.5\n"
+      "before=$(wc -l < '" + directory + "/ticks')\n"
+      "sleep 0.5\n"
+      "after=$(wc -l < '" + directory + "/ticks')\n"
+      "echo \"ticks while stopped: $((after - before))\"\n"
+      "kill -CONT -$job\n"
+      "sleep 0.3\n"
+      "resumed=$(wc -l < '" + directory + "/ticks')\n"
+      "echo \"ticks after SIGCONT: $((resumed - after))\"\n"
+      "kill -TERM $job\n"
+      "wait $job\n"
+      "echo \"status $?\"\n";
+  auto result = run_command({"setsid", "--wait", "bash", "-c", script}, std::chrono::seconds(30));
+  EXPECT_NE(result.out.find("ticks while stopped: 0\n"), std::string::npos) << result.out << result.err;
+  EXPECT_EQ(result.out.find("ticks after SIGCONT: 0\n"), std::string::npos) << result.out << result.err;
+  EXPECT_NE(result.out.find("status 143"), std::string::npos) << result.out << result.err;
+  std::filesystem::remove_all(directory);
 }
 
 TEST(Run, ExamplesProjectUnderCtest) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -22,6 +23,11 @@ struct CheckOptions {
   std::optional<Baseline> baseline;
   std::chrono::microseconds grace = kDefaultGrace;
   InspectOptions inspect;   // inspect.tids is ignored: every thread is checked
+  // Waits between two re-checks of the grace period; a plain sleep when
+  // empty. `stray run` keeps serving the threads it traces and the signals
+  // it forwards meanwhile, because a traced thread cannot leave a ptrace
+  // stop without it.
+  std::function<void(std::chrono::milliseconds)> wait_between_rechecks;
 };
 
 struct CheckResult {

@@ -5,7 +5,11 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-#include <fstream>
+#include <ext/stdio_filebuf.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -92,16 +96,26 @@ int exit_code_for(const RunArguments& arguments, const RunReporter& reporter, in
 
 int run_command(const RunArguments& arguments) {
   const run::LaunchOptions options = load_launch_options(arguments);
-  std::ofstream file;
+  // The report file is opened close-on-exec ("e"), so the command does not
+  // inherit it as an extra fd.
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, std::fclose);
+  std::unique_ptr<__gnu_cxx::stdio_filebuf<char>> file_buffer;
+  std::unique_ptr<std::ostream> file_stream;
   if (!arguments.report_file.empty()) {
-    file.open(arguments.report_file, std::ios::out | std::ios::trunc);
-    if (!file) throw Error(ErrorKind::invalid_input, "cannot open report file " + arguments.report_file);
+    file.reset(std::fopen(arguments.report_file.c_str(), "we"));
+    if (!file) {
+      throw Error(ErrorKind::invalid_input,
+                  "cannot open report file " + arguments.report_file + ": " + std::strerror(errno));
+    }
+    file_buffer = std::make_unique<__gnu_cxx::stdio_filebuf<char>>(file.get(), std::ios::out);
+    file_stream = std::make_unique<std::ostream>(file_buffer.get());
   }
-  std::ostream& out = arguments.report_file.empty() ? std::cerr : file;
+  std::ostream& out = file_stream ? *file_stream : std::cerr;
 
   RunReportOptions report_options;
   report_options.json = arguments.json;
   report_options.gen_rules = arguments.gen_rules;
+  report_options.catch_faults = arguments.catch_faults;
   report_options.text.show_addresses = arguments.addresses;
   RunReporter reporter(out, report_options, options.check);
 

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include "report/report.hpp"
+#include "run/exit_filter.hpp"
 #include "report/verdict_report.hpp"
 
 namespace stray::cli {
@@ -25,9 +26,9 @@ nlohmann::json report_to_json(const run::ProcessReport& report, const CheckOptio
   json["event"] = report.event == run::ExitEvent::exit ? "exit" : "fatal_signal";
   if (report.event == run::ExitEvent::fatal_signal) {
     json["signal"] = signal_name(report.signal);
-    if (report.origin.raised_by_kernel) {
+    if (report.origin.has_fault_address) {
       json["fault_address"] = hex_address(report.origin.fault_address);
-    } else {
+    } else if (!report.origin.raised_by_kernel) {
       json["sender_pid"] = report.origin.sender_pid;
     }
   }
@@ -86,9 +87,11 @@ void RunReporter::write_exit_text(const run::ProcessReport& report) {
 void RunReporter::write_signal_text(const run::ProcessReport& report) {
   const run::SignalOrigin& origin = report.origin;
   out_ << "stray run: pid " << report.pid;
-  if (origin.raised_by_kernel) {
+  if (origin.has_fault_address) {
     out_ << ": tid " << report.tid << " faulted with " << signal_name(report.signal) << " at address "
          << hex_address(origin.fault_address);
+  } else if (origin.raised_by_kernel) {
+    out_ << ": tid " << report.tid << " received " << signal_name(report.signal) << " from the kernel";
   } else if (origin.sender_pid == report.pid) {
     out_ << " sent itself " << signal_name(report.signal) << " (tid " << report.tid << ")";
   } else {
@@ -104,6 +107,21 @@ void RunReporter::write_signal_text(const run::ProcessReport& report) {
   out_ << '\n';
 }
 
+// Says why the signal that killed the command came without stacks.
+void RunReporter::write_unseen_signal_text(int signal) {
+  out_ << "stray run: the command was killed by " << signal_name(signal) << "; no stacks were taken, ";
+  if (!run::is_reported_signal(signal)) {
+    out_ << "because stray takes them only for signals that dump core\n";
+  } else if (!options_.catch_faults) {
+    // A fault raised by the CPU or a signal from another process involves
+    // no system call of the command, so the exit filter held no thread.
+    out_ << "because the signal was not sent by the process itself (--catch-faults traces every "
+            "thread to catch it)\n";
+  } else {
+    out_ << "because no thread was seen receiving it\n";
+  }
+}
+
 void RunReporter::finish(int wait_status) {
   bool unseen_crash = WIFSIGNALED(wait_status) && !saw_fatal_signal_;
   if (options_.json) {
@@ -114,13 +132,7 @@ void RunReporter::finish(int wait_status) {
     document["processes"] = processes_;
     out_ << document.dump(2) << '\n';
   } else if (unseen_crash && !options_.gen_rules) {
-    // A fault raised by the CPU (SIGSEGV, SIGBUS, SIGFPE, SIGILL) or a
-    // signal from another process involves no system call of the test, so
-    // the filter could not hold any thread. With --catch-faults, only
-    // SIGKILL and signals whose default action does not dump core end here.
-    out_ << "stray run: the command was killed by " << signal_name(WTERMSIG(wait_status))
-         << "; no stacks were taken, because the signal was not sent by the process itself "
-            "(--catch-faults traces every thread to catch it)\n";
+    write_unseen_signal_text(WTERMSIG(wait_status));
   }
   out_.flush();
 }

@@ -15,6 +15,7 @@ namespace stray::cli {
 struct RunReportOptions {
   bool json = false;
   bool gen_rules = false;
+  bool catch_faults = false;  // stray run --catch-faults was given
   TextOptions text;
 };
 
@@ -34,6 +35,7 @@ class RunReporter {
  private:
   void write_exit_text(const run::ProcessReport& report);
   void write_signal_text(const run::ProcessReport& report);
+  void write_unseen_signal_text(int signal);
 
   std::ostream& out_;
   RunReportOptions options_;

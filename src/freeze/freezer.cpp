@@ -69,6 +69,7 @@ FrozenProcess::FrozenProcess(int pid) : pid_(pid) {}
 FrozenProcess::FrozenProcess(FrozenProcess&& other) noexcept
     : pid_(other.pid_),
       traced_by_caller_(other.traced_by_caller_),
+      listed_only_(other.listed_only_),
       held_tids_(std::move(other.held_tids_)),
       threads_(std::move(other.threads_)),
       started_(other.started_),
@@ -87,6 +88,7 @@ FrozenProcess FrozenProcess::freeze(int pid, const FreezeOptions& options) {
   check_freezable(pid);
   FrozenProcess frozen(pid);
   frozen.traced_by_caller_ = options.traced_by_caller;
+  frozen.listed_only_ = !options.only_tids.empty();
   if (options.traced_by_caller) frozen.held_tids_ = options.held_tids;
 
   sigset_t block = termination_signals();
@@ -243,6 +245,12 @@ void FrozenProcess::wait_for_stops(std::chrono::milliseconds timeout) {
     return std::find(exited.begin(), exited.end(), thread.tid) != exited.end();
   });
   if (threads_.empty()) {
+    // A traced thread's exit is reported to its tracer here, so every
+    // listed thread can end while the process lives on.
+    if (listed_only_ && proc::process_exists(pid_)) {
+      throw Error(ErrorKind::invalid_input,
+                  "pid " + std::to_string(pid_) + ": every requested thread exited during the freeze");
+    }
     throw Error(ErrorKind::target_exited,
                 "pid " + std::to_string(pid_) + ": the process exited during the freeze");
   }

@@ -92,6 +92,7 @@ class FrozenProcess {
 
   int pid_;
   bool traced_by_caller_ = false;
+  bool listed_only_ = false;  // FreezeOptions::only_tids was given
   std::vector<int> held_tids_;
   std::vector<FrozenThread> threads_;
   std::chrono::steady_clock::time_point started_;

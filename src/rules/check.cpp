@@ -113,7 +113,13 @@ CheckResult check_process(Inspector& inspector, int pid, const CheckOptions& opt
   const Clock::time_point deadline = Clock::now() + options.grace;
   std::chrono::milliseconds delay = kFirstRecheckDelay;
   while (result.judgement.survivors > 0 && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::min<Clock::duration>(delay, deadline - Clock::now()));
+    auto pause = std::chrono::ceil<std::chrono::milliseconds>(
+        std::min<Clock::duration>(delay, deadline - Clock::now()));
+    if (options.wait_between_rechecks) {
+      options.wait_between_rechecks(pause);
+    } else {
+      std::this_thread::sleep_for(pause);
+    }
     delay = std::min(delay * 2, kMaxRecheckDelay);
 
     drop_exited_threads(pid, result.snapshot);

@@ -8,15 +8,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
+#include "proc/proc.hpp"
 #include "run/exit_check.hpp"
 #include "run/exit_filter.hpp"
 #include "run/exit_listener.hpp"
 #include "run/listener_keeper.hpp"
+#include "run/session_signals.hpp"
 #include "run/spawn.hpp"
 #include "run/thread_tracer.hpp"
 #include "run/task_status.hpp"
@@ -24,39 +29,6 @@
 namespace stray::run {
 
 namespace {
-
-constexpr int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP};
-
-// Blocks SIGCHLD and the forwarded signals for the life of the session and
-// reads them from a signalfd; restores the mask on destruction.
-class SessionSignals {
- public:
-  SessionSignals() {
-    sigset_t handled;
-    sigemptyset(&handled);
-    sigaddset(&handled, SIGCHLD);
-    for (int signal : kForwardedSignals) sigaddset(&handled, signal);
-    ::sigprocmask(SIG_BLOCK, &handled, &original_);
-    fd_ = ::signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (fd_ < 0) {
-      ::sigprocmask(SIG_SETMASK, &original_, nullptr);
-      throw Error(ErrorKind::system, std::string("signalfd failed: ") + std::strerror(errno));
-    }
-  }
-  ~SessionSignals() {
-    ::close(fd_);
-    ::sigprocmask(SIG_SETMASK, &original_, nullptr);
-  }
-  SessionSignals(const SessionSignals&) = delete;
-  SessionSignals& operator=(const SessionSignals&) = delete;
-
-  int fd() const { return fd_; }
-  const sigset_t& original_mask() const { return original_; }
-
- private:
-  sigset_t original_{};
-  int fd_ = -1;
-};
 
 class Session {
  public:
@@ -67,13 +39,16 @@ class Session {
 
  private:
   void read_signals(int fd);
+  void serve_for(std::chrono::milliseconds duration);
+  void stop_with_command(const signalfd_siginfo& info);
+  bool command_stopped() const;
   void reap_command();
   void drain_traced_threads();
   void handle_traced_stop(int tid, int status);
   void handle_held_call();
   std::optional<int> watched_process_of(int tid) const;
   bool is_fatal_self_signal(const HeldCall& call, int pid) const;
-  CheckOptions check_options_for(int pid) const;
+  CheckOptions check_options_for(int pid);
   void report_exit(int pid, int tid);
   void report_fatal_signal(int pid, int tid, int signal, const SignalOrigin& origin, bool held);
   void release(const HeldCall& call);
@@ -82,6 +57,7 @@ class Session {
   const ReportSink& sink_;
   int pid_;
   ExitListener listener_;
+  int signal_fd_ = -1;
   bool listener_open_ = true;
   std::optional<int> wait_status_;
   Inspector inspector_;
@@ -92,6 +68,7 @@ class Session {
 };
 
 int Session::run(const SessionSignals& signals) {
+  signal_fd_ = signals.fd();
   while (!wait_status_) {
     pollfd fds[2] = {{signals.fd(), POLLIN, 0}, {listener_.fd(), POLLIN, 0}};
     int count = listener_open_ ? 2 : 1;
@@ -122,12 +99,69 @@ void Session::read_signals(int fd) {
       }
       continue;
     }
-    // A signal from the terminal (SI_KERNEL) already reached the command,
-    // which shares stray's process group; only kill(2) senders are relayed.
-    if (info.ssi_code == SI_KERNEL) continue;
-    spdlog::debug("pid {}: forwarding signal {}", pid_, info.ssi_signo);
-    ::kill(pid_, static_cast<int>(info.ssi_signo));
+    if (info.ssi_signo == SIGTSTP) {
+      stop_with_command(info);
+      continue;
+    }
+    if (should_relay(info, pid_)) relay(info, pid_);
   }
+}
+
+// Waits `duration` while a check keeps the exiting thread in exit_group.
+// Meanwhile stray still relays signals and, with catch_faults, continues
+// the stops of traced threads, which could not leave them otherwise.
+void Session::serve_for(std::chrono::milliseconds duration) {
+  auto deadline = std::chrono::steady_clock::now() + duration;
+  while (!wait_status_) {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return;
+    pollfd entry{signal_fd_, POLLIN, 0};
+    int ready = ::poll(&entry, 1, static_cast<int>(left.count()));
+    if (ready > 0) {
+      read_signals(signal_fd_);
+    } else if (ready == 0 || errno != EINTR) {
+      return;
+    }
+  }
+}
+
+// SIGTSTP with catch_faults: the command's thread that takes the signal
+// stops for stray first, and only after stray delivers it do the others
+// enter the group stop. So stray lets that happen, then stops itself, as
+// the shell expects of every process of the job.
+void Session::stop_with_command(const signalfd_siginfo& info) {
+  if (should_relay(info, pid_)) relay(info, pid_);
+  constexpr auto kMaxWait = std::chrono::milliseconds(200);
+  auto deadline = std::chrono::steady_clock::now() + kMaxWait;
+  while (!wait_status_ && std::chrono::steady_clock::now() < deadline) {
+    drain_traced_threads();
+    if (command_stopped()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  // Raised again with its default action, so that the kernel's rule for an
+  // orphaned process group (stop signals discarded) applies to stray too.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTSTP);
+  ::kill(::getpid(), SIGTSTP);
+  ::sigprocmask(SIG_UNBLOCK, &stop, nullptr);
+  ::sigprocmask(SIG_BLOCK, &stop, nullptr);
+}
+
+// True when every thread of the command is in a stop (state T, or t for a
+// traced thread in a group stop).
+bool Session::command_stopped() const {
+  std::vector<int> tids;
+  try {
+    tids = proc::read_tids(pid_);
+  } catch (const Error&) {
+    return true;  // gone
+  }
+  for (int tid : tids) {
+    std::optional<proc::TaskStat> stat = proc::try_read_task_stat(pid_, tid);
+    if (stat && stat->state != 'T' && stat->state != 't') return false;
+  }
+  return true;
 }
 
 void Session::reap_command() {
@@ -160,10 +194,15 @@ void Session::drain_traced_threads() {
 
 void Session::handle_traced_stop(int tid, int status) {
   TracedStop stop = decode_traced_stop(status);
-  // A clone without CLONE_THREAD and without SIGCHLD as its exit signal
-  // is traced too, but it is another process: only the command is judged.
+  // clone() without CLONE_THREAD and with an exit signal other than
+  // SIGCHLD makes a process that PTRACE_O_TRACECLONE traces too. It is
+  // not the command, so it runs on untraced.
+  if (tid != pid_ && !is_thread_of(pid_, tid)) {
+    detach_traced(tid, stop);
+    return;
+  }
   if (stop.kind == TracedStop::Kind::signal_delivery && is_reported_signal(stop.signal) &&
-      is_thread_of(pid_, tid) && has_default_action(pid_, stop.signal)) {
+      has_default_action(pid_, stop.signal)) {
     SignalOrigin origin;
     if (read_signal_origin(tid, origin)) report_fatal_signal(pid_, tid, stop.signal, origin, true);
   }
@@ -218,13 +257,18 @@ bool Session::is_fatal_self_signal(const HeldCall& call, int pid) const {
     to_self = target == pid;
   }
   // A handler runs first (abort() then restores the default and sends
-  // SIGABRT again, which is held again).
-  return to_self && has_default_action(pid, signal);
+  // SIGABRT again, which is held again). A blocked signal stays pending.
+  // NOTE: glibc 2.33 and older block every signal around raise()'s tgkill,
+  // so there a raise() that is not from abort() is not reported.
+  if (!to_self || !has_default_action(pid, signal)) return false;
+  if (call.syscall == SYS_kill) return !is_blocked_by_every_thread(pid, signal);
+  return !is_blocked_by(pid, static_cast<int>(call.args[call.syscall == SYS_tgkill ? 1 : 0]), signal);
 }
 
-CheckOptions Session::check_options_for(int pid) const {
+CheckOptions Session::check_options_for(int pid) {
   CheckOptions options = options_.check;
   options.inspect.traced_by_caller = options_.catch_faults && pid == pid_;
+  options.wait_between_rechecks = [this](std::chrono::milliseconds duration) { serve_for(duration); };
   return options;
 }
 
@@ -271,7 +315,7 @@ void Session::release(const HeldCall& call) {
 }  // namespace
 
 int launch(const std::vector<std::string>& argv, const LaunchOptions& options, const ReportSink& sink) {
-  SessionSignals signals;
+  SessionSignals signals(options.catch_faults);
   BeforeExec before_exec;
   if (options.catch_faults) before_exec = seize_before_exec;
   SpawnedCommand command = spawn_with_exit_filter(argv, signals.original_mask(), before_exec);

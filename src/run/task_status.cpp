@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "proc/proc.hpp"
+#include "stray/error.hpp"
 
 namespace stray::run {
 
@@ -50,6 +52,28 @@ std::optional<int> thread_group_of(int tid) {
 
 bool is_thread_of(int pid, int tid) {
   return ::syscall(SYS_tgkill, pid, tid, 0) == 0;
+}
+
+bool is_blocked_by(int pid, int tid, int signal) {
+  if (signal < 1 || signal > 64) return false;
+  auto status = proc::try_read_file("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/status");
+  if (!status) return false;
+  auto blocked = parse_number(status_field(*status, "SigBlk"), 16);
+  return blocked && (*blocked & (std::uint64_t{1} << (signal - 1))) != 0;
+}
+
+bool is_blocked_by_every_thread(int pid, int signal) {
+  std::vector<int> tids;
+  try {
+    tids = proc::read_tids(pid);
+  } catch (const Error&) {
+    return false;
+  }
+  if (tids.empty()) return false;
+  for (int tid : tids) {
+    if (!is_blocked_by(pid, tid, signal)) return false;
+  }
+  return true;
 }
 
 bool has_default_action(int pid, int signal) {

@@ -15,6 +15,14 @@ std::optional<int> thread_group_of(int tid);
 // that thread group: one system call, with no /proc path to resolve.
 bool is_thread_of(int pid, int tid);
 
+// True when thread `tid` of process `pid` blocks `signal` (SigBlk in
+// /proc/PID/task/TID/status). False when the status is unreadable.
+bool is_blocked_by(int pid, int tid, int signal);
+
+// True when every thread of `pid` blocks `signal`, so a signal sent to the
+// process stays pending. False when no status is readable.
+bool is_blocked_by_every_thread(int pid, int signal);
+
 // True when `signal` has its default action in process `pid`: neither
 // caught (SigCgt) nor ignored (SigIgn). False when the status is unreadable.
 bool has_default_action(int pid, int signal);

@@ -20,7 +20,10 @@ bool is_stopping_signal(int signal) {
 }  // namespace
 
 std::string seize_before_exec(int pid) {
-  long options = PTRACE_O_TRACECLONE | PTRACE_O_EXITKILL;
+  // No PTRACE_O_EXITKILL: PR_SET_PDEATHSIG already ends the command with
+  // stray, and a process made by clone() without SIGCHLD, traced until its
+  // first stop is seen, must outlive stray.
+  long options = PTRACE_O_TRACECLONE;
   if (::ptrace(PTRACE_SEIZE, pid, nullptr, reinterpret_cast<void*>(options)) == 0) return {};
   return std::string("PTRACE_SEIZE of pid ") + std::to_string(pid) + " failed: " + std::strerror(errno);
 }
@@ -57,6 +60,14 @@ void continue_traced(int tid, const TracedStop& stop) {
   }
 }
 
+void detach_traced(int tid, const TracedStop& stop) {
+  int signal = stop.kind == TracedStop::Kind::signal_delivery ? stop.signal : 0;
+  if (::ptrace(PTRACE_DETACH, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(signal))) != 0 &&
+      errno != ESRCH) {
+    spdlog::error("tid {}: PTRACE_DETACH of a task outside the command failed: {}", tid, std::strerror(errno));
+  }
+}
+
 bool read_signal_origin(int tid, SignalOrigin& origin) {
   siginfo_t info{};
   if (::ptrace(PTRACE_GETSIGINFO, tid, nullptr, &info) != 0) {
@@ -67,6 +78,7 @@ bool read_signal_origin(int tid, SignalOrigin& origin) {
   // SI_USER, SI_TKILL and SI_QUEUE are <= 0 and carry the sender's pid.
   if (info.si_code > 0) {
     origin.raised_by_kernel = true;
+    origin.has_fault_address = info.si_code != SI_KERNEL;
     origin.fault_address = reinterpret_cast<std::uintptr_t>(info.si_addr);
   } else {
     origin.sender_pid = info.si_pid;

@@ -14,7 +14,7 @@
 namespace stray::run {
 
 // Seizes the command's only thread while it waits before exec, with
-// PTRACE_O_TRACECLONE and PTRACE_O_EXITKILL. Returns an empty string on
+// PTRACE_O_TRACECLONE. Returns an empty string on
 // success, or why the seize failed.
 std::string seize_before_exec(int pid);
 
@@ -29,6 +29,10 @@ struct TracedStop {
   int signal = 0;
 };
 
+// Stops tracing a task that is not part of the command, handing back the
+// signal of a signal-delivery-stop.
+void detach_traced(int tid, const TracedStop& stop);
+
 // Decodes a WIFSTOPPED status of a traced thread.
 TracedStop decode_traced_stop(int status);
 
@@ -39,8 +43,9 @@ void continue_traced(int tid, const TracedStop& stop);
 
 // The source of the signal in a signal-delivery-stop (PTRACE_GETSIGINFO).
 struct SignalOrigin {
-  bool raised_by_kernel = false;  // a fault (or SI_KERNEL): si_code > 0
-  std::uint64_t fault_address = 0;  // si_addr, when raised_by_kernel
+  bool raised_by_kernel = false;   // si_code > 0: a fault, or SI_KERNEL (int3)
+  bool has_fault_address = false;  // a fault, not SI_KERNEL
+  std::uint64_t fault_address = 0; // si_addr, when has_fault_address
   int sender_pid = 0;               // kill, tkill, tgkill, sigqueue: si_pid
 };
 

@@ -12,8 +12,17 @@
 //   children             run `sh -c`, fork a child that leaks a thread, exit 0
 //   wait-signal          print "waiting", then wait for a signal with its default action
 //   segv-thread          a worker thread faults (SIGSEGV) while another thread is parked
+//   churn-late           exit 0 while a detached thread creates and joins 50 threads
+//   signal-group         count SIGUSR1 sent with kill(0, ...); exit 0 when it came once
+//   blocked-raise        raise a blocked SIGQUIT, discard it, exit 0
+//   clone-process DIR    clone() a process with exit signal 0 that creates DIR/survived
+//                        after 300 ms; exit 0 at once
+//   trap                 execute int3 (SIGTRAP from the kernel)
+//   tick                 a second thread prints "tick" every 20 ms until the process is killed
 //   handled-signals      raise signals that have handlers, recover from a SIGSEGV, reap a
 //                        child and join 64 threads. Exit 0 when each behaved as untraced
+#include <fcntl.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -154,6 +163,60 @@ int handle_signals() {
   return ok ? 0 : 1;
 }
 
+std::atomic<bool> g_churn_started{false};
+
+void churn_then_return() {
+  g_churn_started = true;
+  for (int i = 0; i < 50; ++i) std::thread([] {}).join();
+}
+
+int signal_group() {
+  std::signal(SIGUSR1, count_usr1);
+  ::kill(0, SIGUSR1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::cout << "usr1 " << g_usr1_count << std::endl;
+  return g_usr1_count == 1 ? 0 : 1;
+}
+
+int raise_blocked() {
+  sigset_t quit;
+  sigemptyset(&quit);
+  sigaddset(&quit, SIGQUIT);
+  ::sigprocmask(SIG_BLOCK, &quit, nullptr);
+  std::raise(SIGQUIT);
+  std::signal(SIGQUIT, SIG_IGN);  // discards the pending SIGQUIT
+  ::sigprocmask(SIG_UNBLOCK, &quit, nullptr);
+  return 0;
+}
+
+std::string g_survivor_path;
+
+int create_survivor_file(void*) {
+  ::usleep(300 * 1000);
+  int fd = ::open(g_survivor_path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd >= 0) ::close(fd);
+  return 0;
+}
+
+int clone_process(const std::string& directory) {
+  g_survivor_path = directory + "/survived";
+  static char stack[64 * 1024];
+  // Exit signal 0, not SIGCHLD: ptrace counts this clone as a thread-like
+  // PTRACE_EVENT_CLONE although it makes a new process.
+  pid_t child = ::clone(create_survivor_file, stack + sizeof stack, 0, nullptr);
+  return child > 0 ? 0 : 1;
+}
+
+int tick_forever() {
+  std::thread([] {
+    for (;;) {
+      std::cout << "tick" << std::endl;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }).detach();
+  for (;;) ::pause();
+}
+
 int wait_for_signal() {
   std::cout << "waiting" << std::endl;
   for (;;) ::pause();
@@ -183,6 +246,16 @@ int main(int argc, char** argv) {
   if (mode == "children") return run_children();
   if (mode == "wait-signal") return wait_for_signal();
   if (mode == "segv-thread") return segv_in_thread();
+  if (mode == "churn-late") {
+    std::thread(churn_then_return).detach();
+    while (!g_churn_started) std::this_thread::yield();
+    return 0;
+  }
+  if (mode == "signal-group") return signal_group();
+  if (mode == "blocked-raise") return raise_blocked();
+  if (mode == "clone-process") return clone_process(argc > 2 ? argv[2] : ".");
+  if (mode == "trap") asm volatile("int3");
+  if (mode == "tick") return tick_forever();
   if (mode == "handled-signals") return handle_signals();
   if (mode == "leak" || mode == "static-join" || mode == "finish-late") return 0;
   std::fprintf(stderr, "run_exits: unknown mode '%s'\n", mode.c_str());

@@ -1,0 +1,46 @@
+// The signals stray itself receives during `stray run`: which ones it
+// blocks, reads from a signalfd and relays to the command.
+#pragma once
+
+#include <signal.h>
+#include <sys/signalfd.h>
+
+namespace stray::run {
+
+// Blocks SIGCHLD, SIGPIPE and every signal that stray relays for the life
+// of the session, and reads them from a signalfd. Restores the mask on
+// destruction. Blocking them keeps stray alive when a signal aimed at the
+// whole process group, such as kill(0, SIGUSR1) from the command, also
+// reaches stray: its death would end the command through
+// PR_SET_PDEATHSIG.
+class SessionSignals {
+ public:
+  // With `take_job_stops`, SIGTSTP is read from the signalfd too instead
+  // of stopping stray at once (stray run --catch-faults must first let the
+  // command's traced threads take their own stops).
+  explicit SessionSignals(bool take_job_stops);
+  ~SessionSignals();
+  SessionSignals(const SessionSignals&) = delete;
+  SessionSignals& operator=(const SessionSignals&) = delete;
+
+  int fd() const { return fd_; }
+  const sigset_t& original_mask() const { return original_; }
+
+ private:
+  sigset_t original_{};
+  int fd_ = -1;
+};
+
+// True when stray should send `info` on to the command (pid
+// `command_pid`). SIGCHLD and SIGPIPE are stray's own and are never sent.
+// Neither is a signal from the kernel (SI_KERNEL, as the terminal sends
+// Ctrl-C), because the command got it too as a member of the process
+// group. A signal from the command or one of its descendants is most
+// likely aimed at that group as well, so it is not sent either.
+bool should_relay(const signalfd_siginfo& info, int command_pid);
+
+// Sends the signal of `info` to `command_pid`, with its sigqueue value when
+// it carried one.
+void relay(const signalfd_siginfo& info, int command_pid);
+
+}  // namespace stray::run
