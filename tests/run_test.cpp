@@ -336,6 +336,18 @@ TEST(RunCatchFaults, SegvInThreadReportedWithEveryStack) {
   EXPECT_EQ(result.err.find("no stacks were taken"), std::string::npos) << result.err;
 }
 
+// The overflow leaves the stack pointer in the guard page below the
+// thread's stack; the frames are in the mapping above it.
+TEST(RunCatchFaults, ThreadStackOverflowUnwinds) {
+  auto result = run_command(stray_run({"--catch-faults"}, {target_path("run_exits"), "overflow-thread"}));
+  ASSERT_TRUE(WIFSIGNALED(result.status)) << result.err;
+  EXPECT_EQ(WTERMSIG(result.status), SIGSEGV);
+  EXPECT_NE(result.err.find("faulted with SIGSEGV"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(marked_line("run_exits.cpp", "recursion overflows here")), std::string::npos)
+      << result.err.substr(0, 4000);
+  EXPECT_EQ(result.err.find("stack copy stopped"), std::string::npos) << result.err.substr(0, 4000);
+}
+
 TEST(RunCatchFaults, SegvInJsonHasFaultAddress) {
   auto result = run_command(stray_run({"--catch-faults", "--json"}, {target_path("run_exits"), "segv"}));
   ASSERT_TRUE(WIFSIGNALED(result.status)) << result.err;

@@ -41,6 +41,17 @@ std::size_t read_remote(int pid, RemoteAddress address, std::uint8_t* out, std::
   return n < 0 ? 0 : static_cast<std::size_t>(n);
 }
 
+// The mapping whose bytes hold the thread's stack. After a stack overflow
+// the stack pointer lies in the PROT_NONE guard page just below a thread's
+// stack, and the frames are in the readable mapping that starts where the
+// guard ends.
+const Mapping* find_stack_mapping(const std::vector<Mapping>& mappings, RemoteAddress sp) {
+  const Mapping* mapping = find_mapping(mappings, sp);
+  if (mapping == nullptr || mapping->readable()) return mapping;
+  const Mapping* above = find_mapping(mappings, mapping->end);
+  return above != nullptr && above->readable() ? above : mapping;
+}
+
 bool read_registers(const FrozenThread& frozen, RawThread& thread) {
   iovec buffer{&thread.registers, sizeof thread.registers};
   if (::ptrace(PTRACE_GETREGSET, frozen.tid, reinterpret_cast<void*>(NT_PRSTATUS), &buffer) != 0) {
@@ -68,7 +79,6 @@ void copy_stack(int pid, const Mapping& mapping, std::size_t cap, RawThread& thr
   std::size_t copied = read_remote(pid, begin, thread.stack.bytes.data(), thread.stack.bytes.size());
   if (copied < thread.stack.bytes.size()) {
     thread.stack.bytes.resize(copied);
-    thread.stack.truncated = true;
     thread.error = "stack copy stopped after " + std::to_string(copied) + " bytes";
   }
 }
@@ -138,7 +148,7 @@ RawThread capture_thread(int pid, const FrozenThread& frozen, RawSnapshot& raw, 
     return thread;
   }
   if (!read_registers(frozen, thread)) return thread;
-  const Mapping* stack = find_mapping(raw.mappings, thread.registers.rsp);
+  const Mapping* stack = find_stack_mapping(raw.mappings, thread.registers.rsp);
   if (stack == nullptr) {
     unknown_stack = true;
     thread.error = "the stack pointer is in no mapping";
@@ -166,7 +176,7 @@ void capture_threads(FrozenProcess& frozen, RawSnapshot& raw, std::size_t cap) {
   raw.mappings = proc::read_maps(raw.pid);
   for (RawThread& thread : raw.threads) {
     if (!thread.registers_valid || !thread.stack.bytes.empty()) continue;
-    const Mapping* stack = find_mapping(raw.mappings, thread.registers.rsp);
+    const Mapping* stack = find_stack_mapping(raw.mappings, thread.registers.rsp);
     if (stack == nullptr) continue;
     thread.error.clear();
     copy_stack(raw.pid, *stack, cap, thread);

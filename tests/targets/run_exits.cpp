@@ -18,6 +18,7 @@
 //   clone-process DIR    clone() a process with exit signal 0 that creates DIR/survived
 //                        after 300 ms; exit 0 at once
 //   trap                 execute int3 (SIGTRAP from the kernel)
+//   overflow-thread      a worker thread recurses until its stack overflows (SIGSEGV)
 //   tick                 a second thread prints "tick" every 20 ms until the process is killed
 //   handled-signals      raise signals that have handlers, recover from a SIGSEGV, reap a
 //                        child and join 64 threads. Exit 0 when each behaved as untraced
@@ -127,6 +128,15 @@ int segv_in_thread() {
   leak_parked_thread();
   std::thread(fault_in_worker).join();
   return 0;
+}
+
+volatile bool g_recurse_forever = true;
+
+__attribute__((noinline)) int recurse_deeply(int depth) {
+  volatile char frame[256];
+  frame[0] = static_cast<char>(depth);
+  if (!g_recurse_forever) return frame[0];
+  return recurse_deeply(depth + 1) + frame[0];  // run_exits: recursion overflows here
 }
 
 std::atomic<int> g_usr1_count{0};
@@ -256,6 +266,10 @@ int main(int argc, char** argv) {
   if (mode == "clone-process") return clone_process(argc > 2 ? argv[2] : ".");
   if (mode == "trap") asm volatile("int3");
   if (mode == "tick") return tick_forever();
+  if (mode == "overflow-thread") {
+    std::thread([] { recurse_deeply(0); }).join();
+    return 0;
+  }
   if (mode == "handled-signals") return handle_signals();
   if (mode == "leak" || mode == "static-join" || mode == "finish-late") return 0;
   std::fprintf(stderr, "run_exits: unknown mode '%s'\n", mode.c_str());
