@@ -170,6 +170,9 @@ bool FrozenProcess::interrupt_traced(FrozenThread& thread) {
     thread.state = 'R';
     return true;
   }
+  // A zombie (the leader after pthread_exit) accepts the interrupt but
+  // never stops, which would cost the whole stop timeout.
+  if (thread.state == 'Z' || thread.state == 'X') return false;
   if (::ptrace(PTRACE_INTERRUPT, thread.tid, nullptr, nullptr) != 0) {
     // ESRCH: the thread exited, or is not (yet) our tracee.
     spdlog::debug("pid {} tid {}: PTRACE_INTERRUPT failed: {}", pid_, thread.tid, std::strerror(errno));
