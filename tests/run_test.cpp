@@ -348,6 +348,18 @@ TEST(RunCatchFaults, ThreadStackOverflowUnwinds) {
   EXPECT_EQ(result.err.find("stack copy stopped"), std::string::npos) << result.err.substr(0, 4000);
 }
 
+// The pc is 0, so the walk resumes from the return address at sp.
+TEST(RunCatchFaults, NullFunctionCallShowsCaller) {
+  auto result = run_command(stray_run({"--catch-faults"}, {target_path("run_exits"), "null-call"}));
+  ASSERT_TRUE(WIFSIGNALED(result.status)) << result.err;
+  EXPECT_EQ(WTERMSIG(result.status), SIGSEGV);
+  EXPECT_NE(result.err.find("faulted with SIGSEGV at address 0x0"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("[guessed from sp]"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(marked_line("run_exits.cpp", "calls a null function pointer")), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("main (run_exits.cpp"), std::string::npos) << result.err;
+}
+
 TEST(RunCatchFaults, SegvInJsonHasFaultAddress) {
   auto result = run_command(stray_run({"--catch-faults", "--json"}, {target_path("run_exits"), "segv"}));
   ASSERT_TRUE(WIFSIGNALED(result.status)) << result.err;

@@ -114,6 +114,9 @@ enum class FrameKind {
   frame_pointer,  // guessed: no unwind information, followed rbp
   signal,         // a signal trampoline (__restore_rt)
   inlined,        // an inlined call expanded from the frame below it
+  // guessed: the innermost pc was in no code (a call through a bad function
+  // pointer), so the word at sp was taken as the return address of that call
+  return_address,
 };
 
 // The reason the unwind of a thread ended.

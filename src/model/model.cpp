@@ -33,6 +33,7 @@ const char* to_string(FrameKind value) {
     case FrameKind::frame_pointer: return "frame_pointer";
     case FrameKind::signal: return "signal";
     case FrameKind::inlined: return "inlined";
+    case FrameKind::return_address: return "return_address";
   }
   return "unknown";
 }

@@ -94,7 +94,7 @@ Frame read_frame(const json& object, const std::string& path) {
   frame.pc = read_hex(require_field(object, path, "pc", hex_expected), child_path(path, "pc"));
   frame.sp = read_hex(require_field(object, path, "sp", hex_expected), child_path(path, "sp"));
   frame.kind = read_enum(require_field(object, path, "kind", "a frame kind name"),
-                         child_path(path, "kind"), FrameKind::inlined, "frame kind");
+                         child_path(path, "kind"), FrameKind::return_address, "frame kind");
   frame.function = read_optional_string(object, path, "function");
   frame.module = read_optional_string(object, path, "module");
   if (const json* field = find_field(object, path, "module_offset")) {

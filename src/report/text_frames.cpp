@@ -18,6 +18,7 @@ const char* marker_of(FrameKind kind) {
   switch (kind) {
     case FrameKind::inlined: return " [inlined]";
     case FrameKind::frame_pointer: return " [guessed]";
+    case FrameKind::return_address: return " [guessed from sp]";
     case FrameKind::signal: return " [signal]";
     case FrameKind::innermost:
     case FrameKind::cfi: break;

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
+#include <optional>
 
 #include "unwind/snapshot_accessors.hpp"
 #include "unwind/snapshot_memory.hpp"
@@ -126,6 +128,31 @@ bool step(unw_cursor_t& cursor, ThreadAddressSpace& thread, UnwoundStack& stack,
   return true;
 }
 
+// The word at `sp` in the thread's stack copy, if the copy contains it.
+std::optional<std::uint64_t> stack_word(const ThreadAddressSpace& thread, RemoteAddress sp) {
+  const StackCopy& stack = *thread.stack;
+  if (sp < stack.base || sp - stack.base + sizeof(std::uint64_t) > stack.bytes.size()) return std::nullopt;
+  std::uint64_t word;
+  std::memcpy(&word, stack.bytes.data() + (sp - stack.base), sizeof word);
+  return word;
+}
+
+// A call through a bad function pointer leaves the pc in no code, with the
+// call's return address just pushed at sp. When that word points into
+// code, the walk restarts from it, as if the callee had returned. The
+// registers copy `caller` must outlive the walk.
+bool restart_from_return_address(unw_addr_space_t space, ThreadAddressSpace& thread,
+                                 unw_cursor_t& cursor, Registers& caller) {
+  RemoteAddress sp = thread.registers->rsp;
+  std::optional<std::uint64_t> word = stack_word(thread, sp);
+  if (!word || !is_code(*thread.memory, *word)) return false;
+  caller = *thread.registers;
+  caller.rip = *word;
+  caller.rsp = sp + sizeof(std::uint64_t);
+  thread.registers = &caller;
+  return unw_init_remote(&cursor, space, &thread) >= 0;
+}
+
 }  // namespace
 
 UnwoundStack walk_stack(unw_addr_space_t space, ThreadAddressSpace& thread,
@@ -146,10 +173,14 @@ UnwoundStack walk_stack(unw_addr_space_t space, ThreadAddressSpace& thread,
   }
 
   stack.frames.push_back(read_frame(cursor, FrameKind::innermost));
+  Registers caller{};
   if (!is_code(*thread.memory, stack.frames.back().pc)) {
-    finish(stack, UnwindEnd::bad_frame,
-           fmt::format("pc {:#x} is outside every executable mapping", stack.frames.back().pc));
-    return stack;
+    if (max_frames < 2 || !restart_from_return_address(space, thread, cursor, caller)) {
+      finish(stack, UnwindEnd::bad_frame,
+             fmt::format("pc {:#x} is outside every executable mapping", stack.frames.back().pc));
+      return stack;
+    }
+    stack.frames.push_back(read_frame(cursor, FrameKind::return_address));
   }
 
   bool crossed_signal = false;

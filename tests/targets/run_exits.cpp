@@ -18,6 +18,7 @@
 //   clone-process DIR    clone() a process with exit signal 0 that creates DIR/survived
 //                        after 300 ms; exit 0 at once
 //   trap                 execute int3 (SIGTRAP from the kernel)
+//   null-call            call through a null function pointer (SIGSEGV at pc 0)
 //   overflow-thread      a worker thread recurses until its stack overflows (SIGSEGV)
 //   tick                 a second thread prints "tick" every 20 ms until the process is killed
 //   handled-signals      raise signals that have handlers, recover from a SIGSEGV, reap a
@@ -128,6 +129,13 @@ int segv_in_thread() {
   leak_parked_thread();
   std::thread(fault_in_worker).join();
   return 0;
+}
+
+void (*volatile g_missing_callback)() = nullptr;
+
+__attribute__((noinline)) void call_missing_callback() {
+  g_missing_callback();  // run_exits: calls a null function pointer
+  std::cout << "unreachable" << std::endl;  // keeps the call from being a tail call
 }
 
 volatile bool g_recurse_forever = true;
@@ -266,6 +274,7 @@ int main(int argc, char** argv) {
   if (mode == "clone-process") return clone_process(argc > 2 ? argv[2] : ".");
   if (mode == "trap") asm volatile("int3");
   if (mode == "tick") return tick_forever();
+  if (mode == "null-call") call_missing_callback();
   if (mode == "overflow-thread") {
     std::thread([] { recurse_deeply(0); }).join();
     return 0;
