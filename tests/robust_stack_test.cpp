@@ -23,6 +23,7 @@ const std::set<std::string> kTargetFunctions = {
     "altstack_thread",  "coroutine_level1",        "coroutine_entry",    "coroutine_thread",
     "recurse_large",    "recursion_thread",        "jit_callee",         "jit_caller",
     "jit_thread",       "corrupt_return_and_park", "corrupt_caller",     "corrupt_thread",
+    "read_without_cfi", "nocfi_caller",            "nocfi_thread",
 };
 
 std::vector<std::string> target_frames(const Thread& thread) {
@@ -188,6 +189,18 @@ TEST_F(OddStacks, AnonymousCodeFollowedByFramePointer) {
   ASSERT_NE(in_code + 1, thread.frames.end());
   EXPECT_EQ((in_code + 1)->function, "jit_caller");
   EXPECT_EQ((in_code + 1)->kind, FrameKind::frame_pointer) << describe(thread);
+}
+
+TEST_F(OddStacks, NoCfiInnermostResumesFromSp) {
+  thread_ = "nocfi";
+  Snapshot snapshot = inspect();
+  const Thread& thread = only_thread(snapshot);
+
+  std::vector<std::string> expected = {"read_without_cfi", "nocfi_caller", "nocfi_thread"};
+  EXPECT_EQ(target_frames(thread), expected) << describe(thread);
+  ASSERT_GE(thread.frames.size(), 2u) << describe(thread);
+  EXPECT_EQ(thread.frames[1].kind, FrameKind::return_address) << describe(thread);
+  EXPECT_EQ(thread.unwind_end, UnwindEnd::outermost) << describe(thread);
 }
 
 TEST_F(OddStacks, CorruptReturnAddressStopsMarked) {

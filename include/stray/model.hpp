@@ -115,7 +115,8 @@ enum class FrameKind {
   signal,         // a signal trampoline (__restore_rt)
   inlined,        // an inlined call expanded from the frame below it
   // guessed: the innermost pc was in no code (a call through a bad function
-  // pointer), so the word at sp was taken as the return address of that call
+  // pointer) or in a function without unwind information, so the word at sp
+  // was taken as the return address
   return_address,
 };
 

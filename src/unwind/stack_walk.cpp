@@ -85,12 +85,45 @@ bool is_loop(const std::vector<Frame>& frames, const Frame& next, bool crossed_s
   });
 }
 
+// The word at `sp` in the thread's stack copy, if the copy contains it.
+std::optional<std::uint64_t> stack_word(const ThreadAddressSpace& thread, RemoteAddress sp) {
+  const StackCopy& stack = *thread.stack;
+  if (sp < stack.base || sp - stack.base + sizeof(std::uint64_t) > stack.bytes.size()) return std::nullopt;
+  std::uint64_t word;
+  std::memcpy(&word, stack.bytes.data() + (sp - stack.base), sizeof word);
+  return word;
+}
+
+// A call through a bad function pointer leaves the pc in no code, with the
+// call's return address just pushed at sp. When that word points into
+// code, the walk restarts from it, as if the callee had returned. The
+// registers copy `caller` must outlive the walk.
+bool restart_from_return_address(unw_addr_space_t space, ThreadAddressSpace& thread,
+                                 unw_cursor_t& cursor, Registers& caller) {
+  RemoteAddress sp = thread.registers->rsp;
+  std::optional<std::uint64_t> word = stack_word(thread, sp);
+  if (!word || !is_code(*thread.memory, *word)) return false;
+  caller = *thread.registers;
+  caller.rip = *word;
+  caller.rsp = sp + sizeof(std::uint64_t);
+  thread.registers = &caller;
+  return unw_init_remote(&cursor, space, &thread) >= 0;
+}
+
 // Performs one unw_step and appends the caller frame. Returns false when
 // the unwind ended, with the reason stored in `stack`.
-bool step(unw_cursor_t& cursor, ThreadAddressSpace& thread, UnwoundStack& stack,
-          bool& crossed_signal, std::size_t max_frames) {
+bool step(unw_addr_space_t space, unw_cursor_t& cursor, ThreadAddressSpace& thread,
+          UnwoundStack& stack, bool& crossed_signal, std::size_t max_frames, Registers& caller) {
   thread.reset_observations();
   int result = unw_step(&cursor);
+  // An innermost function without unwind information that has not pushed
+  // anything yet, such as glibc's __clone3 right after its syscall (its
+  // FDE ends before the syscall), has its return address at sp.
+  if (result <= 0 && stack.frames.size() == 1 && thread.no_unwind_info && max_frames > 1 &&
+      restart_from_return_address(space, thread, cursor, caller)) {
+    stack.frames.push_back(read_frame(cursor, FrameKind::return_address));
+    return true;
+  }
   if (result <= 0) {
     finish_failed_step(stack, thread, cursor, result);
     return false;
@@ -128,31 +161,6 @@ bool step(unw_cursor_t& cursor, ThreadAddressSpace& thread, UnwoundStack& stack,
   return true;
 }
 
-// The word at `sp` in the thread's stack copy, if the copy contains it.
-std::optional<std::uint64_t> stack_word(const ThreadAddressSpace& thread, RemoteAddress sp) {
-  const StackCopy& stack = *thread.stack;
-  if (sp < stack.base || sp - stack.base + sizeof(std::uint64_t) > stack.bytes.size()) return std::nullopt;
-  std::uint64_t word;
-  std::memcpy(&word, stack.bytes.data() + (sp - stack.base), sizeof word);
-  return word;
-}
-
-// A call through a bad function pointer leaves the pc in no code, with the
-// call's return address just pushed at sp. When that word points into
-// code, the walk restarts from it, as if the callee had returned. The
-// registers copy `caller` must outlive the walk.
-bool restart_from_return_address(unw_addr_space_t space, ThreadAddressSpace& thread,
-                                 unw_cursor_t& cursor, Registers& caller) {
-  RemoteAddress sp = thread.registers->rsp;
-  std::optional<std::uint64_t> word = stack_word(thread, sp);
-  if (!word || !is_code(*thread.memory, *word)) return false;
-  caller = *thread.registers;
-  caller.rip = *word;
-  caller.rsp = sp + sizeof(std::uint64_t);
-  thread.registers = &caller;
-  return unw_init_remote(&cursor, space, &thread) >= 0;
-}
-
 }  // namespace
 
 UnwoundStack walk_stack(unw_addr_space_t space, ThreadAddressSpace& thread,
@@ -184,7 +192,7 @@ UnwoundStack walk_stack(unw_addr_space_t space, ThreadAddressSpace& thread,
   }
 
   bool crossed_signal = false;
-  while (step(cursor, thread, stack, crossed_signal, max_frames)) {
+  while (step(space, cursor, thread, stack, crossed_signal, max_frames, caller)) {
   }
   return stack;
 }

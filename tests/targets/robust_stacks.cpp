@@ -1,8 +1,10 @@
 // Odd stacks, each on its own thread parked in read() on a pipe no one
 // writes: a signal handler running on a sigaltstack, a makecontext
 // coroutine, deep recursion with large frames, code without unwind
-// information in an anonymous executable mapping, and a function that
-// overwrote its own saved return address. Chain functions are extern "C"
+// information in an anonymous executable mapping, a function that
+// overwrote its own saved return address, and a read() issued from
+// assembly without unwind information (as glibc's __clone3 after its
+// syscall). Chain functions are extern "C"
 // and noipa so each keeps its frame and symbol. Prints "tid_NAME TID" per
 // thread, then "ready". Arguments: [RECURSION_DEPTH] (default 600, 4 KiB a
 // frame).
@@ -129,6 +131,23 @@ KEEP_FRAME void* jit_thread(void*) {
   return nullptr;
 }
 
+// Defined below in assembly, without CFI and with rbp cleared, so only the
+// return address at sp leads back to the caller: read(fd, buffer, 1).
+long read_without_cfi(int fd, void* buffer);
+KEEP_FRAME void nocfi_caller() {
+  char byte;
+  g_parked.fetch_add(1);
+  while (read_without_cfi(g_never_written[0], &byte) != 0) {
+  }
+  NO_TAIL_CALL();
+}
+KEEP_FRAME void* nocfi_thread(void*) {
+  print_tid("nocfi");
+  nocfi_caller();
+  NO_TAIL_CALL();
+  return nullptr;
+}
+
 // Defined below in assembly: overwrites its own return address with
 // 0x4141414141414141, then parks.
 void corrupt_return_and_park();
@@ -141,6 +160,21 @@ KEEP_FRAME void* corrupt_thread(void*) {
 }
 
 }  // extern "C"
+
+asm(R"(
+    .text
+    .globl read_without_cfi
+    .type read_without_cfi, @function
+read_without_cfi:
+    mov %rbp, %r8
+    xor %ebp, %ebp
+    mov $1, %edx
+    xor %eax, %eax
+    syscall
+    mov %r8, %rbp
+    ret
+    .size read_without_cfi, .-read_without_cfi
+)");
 
 asm(R"(
     .text
@@ -193,13 +227,14 @@ int main(int argc, char** argv) {
   start_thread(recursion_thread);
   start_thread(jit_thread);
   start_thread(corrupt_thread);
-  wait_until(5);
+  start_thread(nocfi_thread);
+  wait_until(6);
 
   // The altstack thread is parked in read(); the handler interrupts it on
   // the alternate stack and parks again.
   if (::syscall(SYS_tgkill, ::getpid(), g_tid_altstack.load(), SIGUSR2) != 0) return 1;
   while (!g_in_handler.load()) ::usleep(1000);
-  wait_until(6);
+  wait_until(7);
 
   std::printf("ready\n");
   std::fflush(stdout);
