@@ -171,6 +171,20 @@ TEST(Classify, StateDecidesBeforeSyscall) {
   }
 }
 
+TEST(Classify, NewThreadIsStarting) {
+  for (long number : {static_cast<long>(SYS_clone), static_cast<long>(SYS_clone3)}) {
+    RawThread child = in_syscall(number, {kNoFd}, 0);
+    EXPECT_EQ(classify_with(child).thread_class, ThreadClass::starting) << "syscall " << number;
+    // The parent returns the child's tid, and is not starting.
+    RawThread parent = in_syscall(number, {kNoFd}, 4242);
+    EXPECT_NE(classify_with(parent).thread_class, ThreadClass::starting) << "syscall " << number;
+  }
+  // Even in a ptrace stop ('t'), the registers say it has not run yet.
+  RawThread traced = in_syscall(SYS_clone3, {kNoFd}, 0);
+  traced.state = 't';
+  EXPECT_EQ(classify_with(traced).thread_class, ThreadClass::starting);
+}
+
 TEST(Classify, InvalidRegisters) {
   RawThread raw = in_syscall(SYS_read);
   raw.registers_valid = false;

@@ -149,7 +149,11 @@ struct Frame {
 // The class of wait a thread is blocked in, from its syscall, /proc state and frames.
 enum class ThreadClass {
   running, mutex, condvar, rwlock, semaphore, join, futex, read, write, accept, connect, poll,
-  epoll, sleep, signal_wait, child_wait, syscall, stopped, uninterruptible, dead, unknown,
+  epoll, sleep, signal_wait, child_wait, syscall, stopped, uninterruptible, dead,
+  // Just created: still on the return of 0 from clone or clone3, before
+  // its start routine runs, so its stack holds no frame yet.
+  starting,
+  unknown,
 };
 
 // The object a thread waits on, filled where cheap.

@@ -39,6 +39,14 @@ SyscallInfo read_syscall(const RawThread& raw) {
   return info;
 }
 
+// A new thread starts on the return of 0 from clone or clone3 in the
+// child, and stops there when it is caught before its first instruction.
+bool is_starting(const RawThread& raw) {
+  if (!raw.registers_valid || raw.registers.rax != 0) return false;
+  auto number = static_cast<long>(raw.registers.orig_rax);
+  return number == SYS_clone || number == SYS_clone3;
+}
+
 // The class that the /proc state alone decides, whatever the registers contain.
 std::optional<ThreadClass> class_of_state(char state) {
   switch (state) {
@@ -76,6 +84,10 @@ void classify(Thread& thread, const RawThread& raw, ClassifyContext& context) {
 
   thread.syscall = read_syscall(raw);
   thread.wait = WaitObject{};
+  if (is_starting(raw)) {
+    thread.thread_class = ThreadClass::starting;
+    return;
+  }
   std::optional<ThreadClass> call_class;
   if (thread.syscall.number >= 0) {
     if (auto number = blocking_syscall(thread, runtime_end)) {

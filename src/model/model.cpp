@@ -9,7 +9,8 @@ namespace {
 constexpr const char* kThreadClassNames[] = {
     "running", "mutex",   "condvar", "rwlock",      "semaphore",  "join",    "futex",
     "read",    "write",   "accept",  "connect",     "poll",       "epoll",   "sleep",
-    "signal_wait", "child_wait", "syscall", "stopped", "uninterruptible", "dead", "unknown",
+    "signal_wait", "child_wait", "syscall", "stopped", "uninterruptible", "dead", "starting",
+    "unknown",
 };
 static_assert(std::size(kThreadClassNames) == static_cast<std::size_t>(ThreadClass::unknown) + 1);
 

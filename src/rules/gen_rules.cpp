@@ -71,6 +71,9 @@ Snapshot survivors_of(const Snapshot& snapshot, const Judgement& judgement) {
   Snapshot survivors;
   survivors.pid = snapshot.pid;
   for (std::size_t i = 0; i < snapshot.threads.size(); ++i) {
+    // A starting thread has no frame to match yet; a rule made from it
+    // would match every thread caught inside clone.
+    if (snapshot.threads[i].thread_class == ThreadClass::starting) continue;
     if (judgement.verdicts[i].kind == VerdictKind::survivor) survivors.threads.push_back(snapshot.threads[i]);
   }
   return survivors;
