@@ -179,7 +179,7 @@ TEST(Classify, NewThreadIsStarting) {
     RawThread parent = in_syscall(number, {kNoFd}, 4242);
     EXPECT_NE(classify_with(parent).thread_class, ThreadClass::starting) << "syscall " << number;
   }
-  // Even in a ptrace stop ('t'), the registers say it has not run yet.
+  // Even in a ptrace stop ('t'), the registers show that it has not run yet.
   RawThread traced = in_syscall(SYS_clone3, {kNoFd}, 0);
   traced.state = 't';
   EXPECT_EQ(classify_with(traced).thread_class, ThreadClass::starting);
