@@ -136,6 +136,19 @@ TEST(Run, JsonForLoneThread) {
   EXPECT_EQ(document["processes"][0]["check"]["check"]["survivors"], 0);
 }
 
+// The second exit_group waits in the filter too, so it is no survivor, and
+// the process ends during the check: stray must still get the exit status
+// that its freeze collected as the tracer, or it waits forever.
+TEST(Run, SecondExitDuringCheckEndsCleanly) {
+  for (const char* option : {"--follow-forks", "--catch-faults"}) {
+    auto result = run_command(stray_run({option, "--grace", "1s"}, {target_path("run_exits"), "exit-late"}),
+                              std::chrono::seconds(20));
+    EXPECT_EQ(result.exit_code(), 0) << option << "\n" << result.err;
+    EXPECT_EQ(result.err.find("unexpected"), std::string::npos) << option << "\n" << result.err;
+    EXPECT_EQ(result.err.find("not inspected"), std::string::npos) << option << "\n" << result.err;
+  }
+}
+
 TEST(Run, BlockedSelfSignalNotReported) {
   auto result = run_command(stray_run({}, {target_path("run_exits"), "blocked-raise"}));
   EXPECT_EQ(result.exit_code(), 0) << result.err;

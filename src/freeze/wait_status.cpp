@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <map>
 #include <cstring>
 
 #include <spdlog/spdlog.h>
@@ -46,11 +47,36 @@ WaitResult decode_wait_status(int status) {
   return result;
 }
 
+namespace {
+
+// Exit statuses collected by wait_nohang, per calling thread, like ptrace
+// itself. Bounded, because only the last few matter to a parent.
+thread_local std::map<int, int> collected_exits;
+constexpr std::size_t kMaxCollectedExits = 256;
+
+void keep_exit(int tid, int status) {
+  if (collected_exits.size() >= kMaxCollectedExits) collected_exits.erase(collected_exits.begin());
+  collected_exits[tid] = status;
+}
+
+}  // namespace
+
+std::optional<int> take_collected_exit(int tid) {
+  auto it = collected_exits.find(tid);
+  if (it == collected_exits.end()) return std::nullopt;
+  int status = it->second;
+  collected_exits.erase(it);
+  return status;
+}
+
 WaitResult wait_nohang(int tid) {
   int status = 0;
   while (true) {
     int waited = ::waitpid(tid, &status, __WALL | WNOHANG);
-    if (waited == tid) return decode_wait_status(status);
+    if (waited == tid) {
+      if (WIFEXITED(status) || WIFSIGNALED(status)) keep_exit(tid, status);
+      return decode_wait_status(status);
+    }
     if (waited == 0) return {};
     if (errno == EINTR) continue;
     // ECHILD: the thread is no longer our tracee, so it has exited.

@@ -2,6 +2,8 @@
 // ptrace(2), so no raw status bits appear elsewhere.
 #pragma once
 
+#include <optional>
+
 #include "stray/model.hpp"
 
 namespace stray {
@@ -20,7 +22,14 @@ struct WaitResult {
 
 WaitResult decode_wait_status(int status);
 
-// waitpid(tid, __WALL | WNOHANG), retrying EINTR.
+// waitpid(tid, __WALL | WNOHANG), retrying EINTR. An exit status it
+// collects is kept for take_collected_exit().
 WaitResult wait_nohang(int tid);
+
+// The wait status of `tid`'s exit if wait_nohang collected it, once. A
+// tracer that is also the real parent (stray run and its command) gets
+// the process's exit status from that same waitpid, so without this the
+// parent's own waitpid would find nothing (ECHILD) and miss the status.
+std::optional<int> take_collected_exit(int tid);
 
 }  // namespace stray

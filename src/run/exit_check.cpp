@@ -1,5 +1,7 @@
 #include "run/exit_check.hpp"
 
+#include <sys/syscall.h>
+
 #include <cstddef>
 #include <optional>
 #include <vector>
@@ -11,15 +13,18 @@ namespace stray::run {
 
 namespace {
 
-void drop_exiting_survivor(CheckResult& result, int exiting_tid) {
+// Drops the survivors that are leaving with the process: the held thread,
+// and any other thread that called exit_group meanwhile (it waits in the
+// filter too, and the process ends with whichever call runs first).
+void drop_leaving_survivors(CheckResult& result, int exiting_tid) {
   auto& threads = result.snapshot.threads;
   auto& verdicts = result.judgement.verdicts;
-  for (std::size_t i = 0; i < threads.size() && i < verdicts.size(); ++i) {
-    if (threads[i].tid != exiting_tid || verdicts[i].kind != VerdictKind::survivor) continue;
+  for (std::size_t i = threads.size(); i-- > 0;) {
+    if (i >= verdicts.size() || verdicts[i].kind != VerdictKind::survivor) continue;
+    if (threads[i].tid != exiting_tid && threads[i].syscall.number != SYS_exit_group) continue;
     threads.erase(threads.begin() + static_cast<std::ptrdiff_t>(i));
     verdicts.erase(verdicts.begin() + static_cast<std::ptrdiff_t>(i));
     if (result.judgement.survivors > 0) --result.judgement.survivors;
-    return;
   }
 }
 
@@ -55,7 +60,7 @@ CheckResult check_exiting_process(Inspector& inspector, int pid, int exiting_tid
   // no rule excuses its stack, check_process re-checks it until the grace
   // period ends, because it never leaves exit_group while held.
   CheckResult result = check_process(inspector, pid, options);
-  drop_exiting_survivor(result, exiting_tid);
+  drop_leaving_survivors(result, exiting_tid);
   return result;
 }
 

@@ -16,6 +16,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "freeze/wait_status.hpp"
 #include "proc/proc.hpp"
 #include "run/exit_check.hpp"
 #include "run/exit_filter.hpp"
@@ -125,18 +126,24 @@ void Session::serve_for(std::chrono::milliseconds duration) {
   }
 }
 
-// SIGTSTP with catch_faults: the command's thread that takes the signal
-// stops for stray first, and only after stray delivers it do the others
-// enter the group stop. So stray lets that happen, then stops itself, as
-// the shell expects of every process of the job.
+// SIGTSTP: stray stops only once the command has stopped, so that a
+// command that ignores or catches SIGTSTP runs on with stray serving it,
+// as it would alone. With catch_faults, the command's thread that takes
+// the signal stops for stray first, and the others enter the group stop
+// only after stray delivers it.
 void Session::stop_with_command(const signalfd_siginfo& info) {
   if (should_relay(info, pid_)) relay(info, pid_);
   constexpr auto kMaxWait = std::chrono::milliseconds(200);
   auto deadline = std::chrono::steady_clock::now() + kMaxWait;
-  while (!wait_status_ && std::chrono::steady_clock::now() < deadline) {
-    drain_traced_threads();
-    if (command_stopped()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  bool stopped = false;
+  while (!wait_status_ && !stopped && std::chrono::steady_clock::now() < deadline) {
+    if (options_.catch_faults) drain_traced_threads();
+    stopped = command_stopped();
+    if (!stopped) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (!stopped) {
+    spdlog::debug("pid {}: the command did not stop for SIGTSTP; stray runs on", pid_);
+    return;
   }
   // Raised again with its default action, so that the kernel's rule for an
   // orphaned process group (stop signals discarded) applies to stray too.
@@ -170,7 +177,12 @@ void Session::reap_command() {
   do {
     reaped = ::waitpid(pid_, &status, WNOHANG);
   } while (reaped < 0 && errno == EINTR);
-  if (reaped == pid_) wait_status_ = status;
+  if (reaped == pid_) {
+    wait_status_ = status;
+  } else if (reaped < 0 && errno == ECHILD) {
+    // A freeze that saw the command exit collected its status already.
+    wait_status_ = take_collected_exit(pid_);
+  }
 }
 
 // With catch_faults, SIGCHLD also reports every ptrace stop of the
@@ -182,7 +194,10 @@ void Session::drain_traced_threads() {
     if (tid == 0) return;
     if (tid < 0) {
       if (errno == EINTR) continue;
-      return;  // ECHILD: nothing left to wait for
+      // ECHILD: nothing left to wait for. A freeze that saw the command
+      // exit collected its status already.
+      if (!wait_status_) wait_status_ = take_collected_exit(pid_);
+      return;
     }
     if (WIFSTOPPED(status)) {
       handle_traced_stop(tid, status);
@@ -280,6 +295,12 @@ void Session::report_exit(int pid, int tid) {
   try {
     report.check = check_exiting_process(inspector_, pid, tid, check_options_for(pid));
   } catch (const Error& error) {
+    // Another thread's exit_group, or a kill, ended the process first: it
+    // has finished exiting, and there is nothing left to judge.
+    if (error.kind() == ErrorKind::target_exited || error.kind() == ErrorKind::no_such_process) {
+      spdlog::debug("pid {}: exited before its check at exit finished: {}", pid, error.what());
+      return;
+    }
     spdlog::error("pid {}: inspection at exit failed: {}", pid, error.what());
     report.error = error.what();
   }
@@ -315,7 +336,7 @@ void Session::release(const HeldCall& call) {
 }  // namespace
 
 int launch(const std::vector<std::string>& argv, const LaunchOptions& options, const ReportSink& sink) {
-  SessionSignals signals(options.catch_faults);
+  SessionSignals signals;
   BeforeExec before_exec;
   if (options.catch_faults) before_exec = seize_before_exec;
   SpawnedCommand command = spawn_with_exit_filter(argv, signals.original_mask(), before_exec);

@@ -15,16 +15,18 @@ namespace stray::run {
 
 namespace {
 
-// Signals whose default action ends stray. SIGTTIN, SIGTTOU, SIGCONT and
-// (unless take_job_stops) SIGTSTP keep their defaults, so stray stops and
-// continues with the job.
-constexpr int kRelayedSignals[] = {SIGHUP,  SIGINT,    SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
-                                   SIGALRM, SIGVTALRM, SIGPROF, SIGIO,   SIGPWR};
+// Signals whose default action ends stray. SIGTTIN, SIGTTOU and SIGCONT
+// keep their defaults, so stray stops and continues with the job.
+// SIGSEGV, SIGBUS, SIGFPE and SIGILL stay unblocked: raised by stray's own
+// code, they must end it as usual (the kernel unblocks them anyway).
+constexpr int kRelayedSignals[] = {SIGHUP,  SIGINT,    SIGQUIT, SIGTERM,   SIGUSR1, SIGUSR2,
+                                   SIGALRM, SIGVTALRM, SIGPROF, SIGIO,     SIGPWR,  SIGSTKFLT,
+                                   SIGXCPU, SIGXFSZ,   SIGSYS,  SIGTRAP,   SIGABRT};
 
-sigset_t session_set(bool take_job_stops) {
+sigset_t session_set() {
   sigset_t set;
   sigemptyset(&set);
-  if (take_job_stops) sigaddset(&set, SIGTSTP);
+  sigaddset(&set, SIGTSTP);
   sigaddset(&set, SIGCHLD);
   sigaddset(&set, SIGPIPE);  // a closed report pipe must fail a write, not end stray
   for (int signal : kRelayedSignals) sigaddset(&set, signal);
@@ -47,8 +49,8 @@ bool descends_from(int pid, int ancestor) {
 
 }  // namespace
 
-SessionSignals::SessionSignals(bool take_job_stops) {
-  sigset_t handled = session_set(take_job_stops);
+SessionSignals::SessionSignals() {
+  sigset_t handled = session_set();
   ::sigprocmask(SIG_BLOCK, &handled, &original_);
   fd_ = ::signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
   if (fd_ < 0) {

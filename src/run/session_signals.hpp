@@ -15,10 +15,9 @@ namespace stray::run {
 // PR_SET_PDEATHSIG.
 class SessionSignals {
  public:
-  // With `take_job_stops`, SIGTSTP is read from the signalfd too instead
-  // of stopping stray at once (stray run --catch-faults must first let the
-  // command's traced threads take their own stops).
-  explicit SessionSignals(bool take_job_stops);
+  // SIGTSTP is read from the signalfd too instead of stopping stray at
+  // once: stray stops only after the command did.
+  SessionSignals();
   ~SessionSignals();
   SessionSignals(const SessionSignals&) = delete;
   SessionSignals& operator=(const SessionSignals&) = delete;

@@ -165,8 +165,14 @@ SpawnedCommand spawn_with_exit_filter(const std::vector<std::string>& argv, cons
     if (listener >= 0) ::close(listener);
     reap(child);
     if (!rejection.empty()) throw ExecFailed("cannot run " + argv[0] + ": " + rejection, EPERM);
+    std::string hint;
+    // The kernel allows one listener in a chain of seccomp filters.
+    if (failure.stage == kFilter && failure.error == EBUSY) {
+      hint = " (a seccomp filter with a listener is already installed, as under another stray run; "
+             "stray run cannot be nested)";
+    }
     throw ExecFailed("cannot run " + argv[0] + ": " + describe(failure.stage) + " failed: " +
-                         std::strerror(failure.error),
+                         std::strerror(failure.error) + hint,
                      failure.error);
   }
   if (listener < 0) {

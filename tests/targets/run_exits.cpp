@@ -20,6 +20,7 @@
 //   trap                 execute int3 (SIGTRAP from the kernel)
 //   null-call            call through a null function pointer (SIGSEGV at pc 0)
 //   overflow-thread      a worker thread recurses until its stack overflows (SIGSEGV)
+//   exit-late            exit 0 from main while a detached thread calls _exit(0) 100 ms later
 //   tick                 a second thread prints "tick" every 20 ms until the process is killed
 //   handled-signals      raise signals that have handlers, recover from a SIGSEGV, reap a
 //                        child and join 64 threads. Exit 0 when each behaved as untraced
@@ -275,6 +276,13 @@ int main(int argc, char** argv) {
   if (mode == "trap") asm volatile("int3");
   if (mode == "tick") return tick_forever();
   if (mode == "null-call") call_missing_callback();
+  if (mode == "exit-late") {
+    std::thread([] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      ::_exit(0);
+    }).detach();
+    return 0;
+  }
   if (mode == "overflow-thread") {
     std::thread([] { recurse_deeply(0); }).join();
     return 0;
