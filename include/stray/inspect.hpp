@@ -24,7 +24,7 @@ struct InspectOptions {
   // For a caller that itself traces every thread of the process with
   // ptrace, from the thread that calls inspect() (`stray run
   // --catch-faults`): threads are interrupted instead of seized, and
-  // continued instead of detached. `held_tids` are threads the caller holds
+  // continued instead of detached. `held_tids` are threads the caller keeps
   // in a ptrace stop it has already waited for; they are captured as they
   // are and left stopped.
   bool traced_by_caller = false;

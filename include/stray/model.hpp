@@ -151,7 +151,7 @@ enum class ThreadClass {
   running, mutex, condvar, rwlock, semaphore, join, futex, read, write, accept, connect, poll,
   epoll, sleep, signal_wait, child_wait, syscall, stopped, uninterruptible, dead,
   // Just created: still on the return of 0 from clone or clone3, before
-  // its start routine runs, so its stack holds no frame yet.
+  // its start routine runs, so its stack contains no frame yet.
   starting,
   unknown,
 };
