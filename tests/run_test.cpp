@@ -199,6 +199,19 @@ TEST(Run, ChildrenUnaffected) {
   EXPECT_EQ(result.err.find("park_forever_on_condition"), std::string::npos) << result.err;
 }
 
+// On kernels booted with spec_store_bypass_disable=seccomp or
+// spectre_v2_user=seccomp, a filter without SECCOMP_FILTER_FLAG_SPEC_ALLOW
+// would force those mitigations on the command. Elsewhere both lines read
+// the same either way.
+TEST(Run, SpeculationMitigationsUnchanged) {
+  std::vector<std::string> grep = {"/bin/grep", "^Speculation", "/proc/self/status"};
+  auto alone = run_command(grep);
+  ASSERT_EQ(alone.exit_code(), 0) << alone.err;
+  auto under = run_command(stray_run({}, grep));
+  EXPECT_EQ(under.exit_code(), 0) << under.err;
+  EXPECT_EQ(under.out, alone.out);
+}
+
 TEST(Run, FollowForksJudgesChild) {
   auto result = run_command(stray_run({"--follow-forks", "--grace", "0ms"}, {target_path("run_exits"), "children"}));
   EXPECT_EQ(result.exit_code(), 1) << result.err;
