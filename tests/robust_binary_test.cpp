@@ -2,11 +2,14 @@
 // target loaded it, the target's executable deleted, and a target chrooted
 // in another mount namespace under a path that does not exist here. The
 // stacks must stay as they were, and symbols must never come from a file
-// whose build-id differs from the mapped one.
+// whose build-id differs from the mapped one. Also a process whose main
+// thread has exited, whose memory and files only its other threads reach.
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -51,6 +54,14 @@ std::vector<std::string> named_frames(const Thread& thread) {
   std::vector<std::string> names;
   for (const Frame& frame : thread.frames) names.push_back(frame.function + " @" + frame.build_id);
   return names;
+}
+
+// The state letter of /proc/PID/stat, or '?' when it cannot be read.
+char proc_state(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');
+  return close != std::string::npos && close + 2 < text.size() ? text[close + 2] : '?';
 }
 
 bool mentions(const Thread& thread, const std::string& text) {
@@ -153,6 +164,39 @@ TEST(OddBinaries, OtherMountNamespace) {
   });
   ASSERT_NE(libc_frame, chain->frames.end());
   EXPECT_FALSE(libc_frame->function.empty()) << "libc frame without a name";
+}
+
+// After pthread_exit in main, /proc/PID/maps reads empty and
+// process_vm_readv(PID) fails, so everything goes through a live thread.
+TEST(OddProcesses, MainThreadExitedStacksReadable) {
+  TargetProcess target("parked", {"4", "main-exits"});
+  ASSERT_GT(target.pid(), 0);
+  std::vector<int> tids;
+  for (const auto& [key, value] : target.values()) {
+    if (key == "tid") tids.push_back(std::stoi(value));
+  }
+  ASSERT_EQ(tids.size(), 4u);
+  // The main thread is a zombie once pthread_exit has run.
+  auto stat = proc_state(target.pid());
+  for (int i = 0; i < 200 && stat != 'Z'; ++i) {
+    ::usleep(5000);
+    stat = proc_state(target.pid());
+  }
+  ASSERT_EQ(stat, 'Z');
+
+  Inspector inspector;
+  Snapshot snapshot = inspector.inspect(target.pid());
+  EXPECT_NE(snapshot.exe.find("parked"), std::string::npos) << snapshot.exe;
+  for (int tid : tids) {
+    const Thread* thread = find_thread(snapshot, tid);
+    ASSERT_NE(thread, nullptr) << "tid " << tid;
+    EXPECT_EQ(thread->error, "") << "tid " << tid;
+    EXPECT_TRUE(mentions(*thread, "park_on_condvar") || mentions(*thread, "park_in_sleep"))
+        << "tid " << tid;
+    EXPECT_TRUE(thread->start_routine.has_value()) << "tid " << tid;
+    EXPECT_TRUE(thread->thread_class == ThreadClass::condvar || thread->thread_class == ThreadClass::sleep)
+        << "tid " << tid << ": " << to_string(thread->thread_class);
+  }
 }
 
 }  // namespace

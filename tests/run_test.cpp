@@ -89,6 +89,18 @@ TEST(Run, ErrorExitcodeChoosesCode) {
       << result.err;
 }
 
+// The main thread is a zombie when another thread calls exit, so the
+// memory and files of the process are reached through a live thread.
+TEST(Run, LeakAfterMainThreadExitedHasStack) {
+  for (std::string option : {"--follow-forks", "--catch-faults"}) {
+    auto result = run_command(stray_run({option, "--grace", "0ms"}, {target_path("run_exits"), "main-exits-leak"}));
+    EXPECT_EQ(result.exit_code(), 1) << option << "\n" << result.err;
+    EXPECT_NE(result.err.find(marked_line("run_exits.cpp", "leaked thread parks here")), std::string::npos)
+        << option << "\n" << result.err;
+    EXPECT_EQ(result.err.find("partial"), std::string::npos) << option << "\n" << result.err;
+  }
+}
+
 TEST(Run, StaticDestructorJoinPasses) {
   auto result = run_command(stray_run({}, {target_path("run_exits"), "static-join"}));
   EXPECT_EQ(result.exit_code(), 0) << result.err;

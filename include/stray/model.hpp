@@ -96,6 +96,9 @@ struct RawThread {
 // classification read only this; the live process is not read again.
 struct RawSnapshot {
   int pid = 0;
+  // The thread through which memory and /proc files were read: pid, or a
+  // live thread when the main thread has called pthread_exit.
+  int memory_tid = 0;
   std::string exe;  // readlink of /proc/PID/exe
   std::string comm;
   std::chrono::system_clock::time_point time;

@@ -133,7 +133,7 @@ bool copy_interrupted_stack(int pid, RawSnapshot& raw, const Mapping& handler_st
   return true;
 }
 
-RawThread capture_thread(int pid, const FrozenThread& frozen, RawSnapshot& raw, std::size_t cap,
+RawThread capture_thread(int memory_tid, const FrozenThread& frozen, RawSnapshot& raw, std::size_t cap,
                          bool& unknown_stack) {
   RawThread thread;
   thread.tid = frozen.tid;
@@ -154,40 +154,55 @@ RawThread capture_thread(int pid, const FrozenThread& frozen, RawSnapshot& raw, 
     thread.error = "the stack pointer is in no mapping";
     return thread;
   }
-  copy_stack(pid, *stack, cap, thread);
+  copy_stack(memory_tid, *stack, cap, thread);
   if (on_own_stack(*stack, thread)) return thread;
   if (auto interrupted_sp = interrupted_stack_pointer(thread, raw.mappings)) {
-    if (!copy_interrupted_stack(pid, raw, *stack, *interrupted_sp, cap, thread)) {
+    if (!copy_interrupted_stack(memory_tid, raw, *stack, *interrupted_sp, cap, thread)) {
       spdlog::warn("pid {} tid {}: signal handler stack mapping larger than {} bytes; the "
-                   "interrupted stack is not copied", pid, thread.tid, cap);
+                   "interrupted stack is not copied", raw.pid, thread.tid, cap);
     }
   }
   return thread;
 }
 
+// The thread chosen before the freeze to read memory through may have
+// exited since, and the main thread may have called pthread_exit. A stopped
+// thread cannot exit until it is let go, so one of those is taken.
+void choose_stopped_memory_tid(const FrozenProcess& frozen, RawSnapshot& raw) {
+  const auto& threads = frozen.threads();
+  auto stopped = [](const FrozenThread& thread) { return thread.stop != StopKind::not_stopped; };
+  auto chosen = std::find_if(threads.begin(), threads.end(), [&](const FrozenThread& thread) {
+    return thread.tid == raw.memory_tid && stopped(thread);
+  });
+  if (chosen != threads.end()) return;
+  auto any = std::find_if(threads.begin(), threads.end(), stopped);
+  if (any != threads.end()) raw.memory_tid = any->tid;
+}
+
 void capture_threads(FrozenProcess& frozen, RawSnapshot& raw, std::size_t cap) {
+  choose_stopped_memory_tid(frozen, raw);
   bool unknown_stack = false;
   for (const FrozenThread& thread : frozen.threads()) {
-    raw.threads.push_back(capture_thread(raw.pid, thread, raw, cap, unknown_stack));
+    raw.threads.push_back(capture_thread(raw.memory_tid, thread, raw, cap, unknown_stack));
   }
   if (!unknown_stack) return;
   // A thread created after the maps were read has a stack they do not show.
   // Re-read them while still frozen and retry those threads.
-  raw.mappings = proc::read_maps(raw.pid);
+  raw.mappings = proc::read_maps(raw.memory_tid);
   for (RawThread& thread : raw.threads) {
     if (!thread.registers_valid || !thread.stack.bytes.empty()) continue;
     const Mapping* stack = find_stack_mapping(raw.mappings, thread.registers.rsp);
     if (stack == nullptr) continue;
     thread.error.clear();
-    copy_stack(raw.pid, *stack, cap, thread);
+    copy_stack(raw.memory_tid, *stack, cap, thread);
   }
 }
 
 // /proc/PID/maps needs the same permission as ptrace, so this is where an
 // unprivileged run fails first, and the error then gives the cause.
-std::vector<Mapping> read_maps_or_explain(int pid) {
+std::vector<Mapping> read_maps_or_explain(int pid, int memory_tid) {
   try {
-    return proc::read_maps(pid);
+    return proc::read_maps(memory_tid);
   } catch (const Error& error) {
     if (error.kind() != ErrorKind::permission_denied) throw;
     throw Error(ErrorKind::permission_denied,
@@ -201,15 +216,17 @@ RawSnapshot capture_process(int pid, ModuleFiles& files, const CaptureOptions& o
   check_freezable(pid);
   RawSnapshot raw;
   raw.pid = pid;
+  raw.memory_tid = proc::find_memory_tid(pid);
   raw.time = std::chrono::system_clock::now();
-  raw.exe = proc::read_exe(pid);
+  raw.exe = proc::read_exe(raw.memory_tid);
   raw.comm = proc::read_status(pid).name;
   // Maps, module files and the vDSO change rarely, so they are read before
   // the freeze to keep the stop short. capture_threads re-reads the maps if
   // a stack turns out to be missing from them.
-  raw.mappings = read_maps_or_explain(pid);
+  raw.mappings = read_maps_or_explain(pid, raw.memory_tid);
+  files.set_proc_tid(raw.memory_tid);
   files.open_all(raw.mappings);
-  copy_special_mappings(pid, raw);
+  copy_special_mappings(raw.memory_tid, raw);
 
   FrozenProcess frozen = FrozenProcess::freeze(pid, options.freeze);
   capture_threads(frozen, raw, options.stack_cap);

@@ -15,9 +15,13 @@ namespace stray {
 // Per-snapshot facts shared by all threads of one process, loaded lazily.
 class ClassifyContext {
  public:
-  explicit ClassifyContext(int pid);
+  // `proc_tid` is the thread whose /proc/TID directory lists the process's
+  // fds and network namespace: pid, unless the main thread has exited (see
+  // proc::find_memory_tid).
+  explicit ClassifyContext(int pid, int proc_tid = 0);
   ~ClassifyContext();
   int pid() const { return pid_; }
+  int proc_tid() const { return proc_tid_; }
 
   // Socket details for a socket inode, from /proc/PID/net/{tcp,tcp6,udp,udp6,unix}.
   struct Socket {
@@ -33,6 +37,7 @@ class ClassifyContext {
   void load_sockets();
 
   int pid_;
+  int proc_tid_;
   bool sockets_loaded_ = false;
   std::map<std::uint64_t, Socket> sockets_;
 };

@@ -115,7 +115,7 @@ std::map<std::uint64_t, ClassifyContext::Socket> parse_unix_sockets(std::string_
 
 }  // namespace classify_detail
 
-ClassifyContext::ClassifyContext(int pid) : pid_(pid) {}
+ClassifyContext::ClassifyContext(int pid, int proc_tid) : pid_(pid), proc_tid_(proc_tid > 0 ? proc_tid : pid) {}
 
 ClassifyContext::~ClassifyContext() = default;
 
@@ -130,7 +130,7 @@ const ClassifyContext::Socket* ClassifyContext::find_socket(std::uint64_t inode)
 // now; its sockets then stay unknown.
 void ClassifyContext::load_sockets() {
   sockets_loaded_ = true;
-  std::string net = "/proc/" + std::to_string(pid_) + "/net/";
+  std::string net = "/proc/" + std::to_string(proc_tid_) + "/net/";
   for (const char* protocol : {"tcp", "tcp6", "udp", "udp6"}) {
     auto text = proc::try_read_file(net + protocol);
     if (!text) {

@@ -51,7 +51,7 @@ std::optional<std::uint64_t> socket_inode(std::string_view target) {
 
 void fill_fd(WaitObject& wait, int fd, ClassifyContext& context) {
   wait.fd = fd;
-  auto target = proc::try_read_fd_link(context.pid(), fd);
+  auto target = proc::try_read_fd_link(context.proc_tid(), fd);
   if (!target) {
     spdlog::debug("pid {}: readlink of fd {} failed; it was closed or the process exited",
                   context.pid(), fd);

@@ -123,7 +123,7 @@ Snapshot Inspector::inspect(int pid, const InspectOptions& options) {
   Symbolizer& symbolizer = impl_->symbolizer_for(options.runtime_source);
   snapshot.build_id = executable_build_id(raw, files, symbolizer);
 
-  ClassifyContext context(pid);
+  ClassifyContext context(pid, raw.memory_tid);
   impl_->stack_symbols.begin_snapshot(raw);
   for (std::size_t i = 0; i < raw.threads.size(); ++i) {
     Thread thread = make_thread(raw.threads[i], std::move(stacks[i]));

@@ -49,12 +49,12 @@ int ModuleFiles::open_checked(const Mapping& mapping) const {
   // unlink or a rename over it. Opening it needs CAP_SYS_ADMIN (Linux 4.3
   // and later), so unprivileged runs fall through to the paths below.
   char name[96];
-  std::snprintf(name, sizeof name, "/proc/%d/map_files/%llx-%llx", pid_,
+  std::snprintf(name, sizeof name, "/proc/%d/map_files/%llx-%llx", proc_tid_,
                 static_cast<unsigned long long>(mapping.start),
                 static_cast<unsigned long long>(mapping.end));
   const std::string candidates[] = {
       name,
-      "/proc/" + std::to_string(pid_) + "/root" + mapping.path,  // the target's mount namespace
+      "/proc/" + std::to_string(proc_tid_) + "/root" + mapping.path,  // the target's mount namespace
       mapping.path,
   };
   for (const std::string& path : candidates) {

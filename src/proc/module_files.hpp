@@ -34,11 +34,16 @@ class ModuleFiles {
 
   int pid() const { return pid_; }
 
+  // Opens files through /proc/TID instead of /proc/PID, for a process whose
+  // main thread has exited (see proc::find_memory_tid).
+  void set_proc_tid(int tid) { proc_tid_ = tid; }
+
  private:
   using Key = std::tuple<std::uint32_t, std::uint32_t, std::uint64_t>;  // dev major, minor, inode
   int open_checked(const Mapping& mapping) const;
 
   int pid_;
+  int proc_tid_ = pid_;
   std::map<Key, int> fds_;  // -1 remembers a failed open
 };
 

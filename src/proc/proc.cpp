@@ -195,6 +195,23 @@ ProcessStatus read_status(int pid) {
   return status;
 }
 
+int find_memory_tid(int pid) {
+  auto leader = try_read_task_stat(pid, pid);
+  if (!leader || leader->state != 'Z') return pid;
+  std::vector<int> tids;
+  try {
+    tids = read_tids(pid);
+  } catch (const Error&) {
+    return pid;
+  }
+  for (int tid : tids) {
+    if (tid == pid) continue;
+    auto stat = try_read_task_stat(pid, tid);
+    if (stat && stat->state != 'Z' && stat->state != 'X') return tid;
+  }
+  return pid;
+}
+
 std::vector<Mapping> parse_maps(std::string_view text) {
   std::vector<Mapping> mappings;
   while (!text.empty()) {

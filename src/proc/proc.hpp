@@ -53,6 +53,14 @@ std::optional<std::string> try_read_fd_link(int pid, int fd);
 // The whole of a small /proc file; std::nullopt when it cannot be opened.
 std::optional<std::string> try_read_file(const std::string& path);
 
+// The thread whose /proc/TID directory and process_vm_readv reach the
+// process's memory, files and namespaces: pid itself, unless the main
+// thread called pthread_exit while others run. Its task is then a zombie
+// without an address space, so /proc/PID/maps reads empty and
+// process_vm_readv(PID) fails, and the first live thread is returned.
+// Returns pid when no live thread is found.
+int find_memory_tid(int pid);
+
 // True when the process exists (a directory /proc/PID is present).
 bool process_exists(int pid);
 

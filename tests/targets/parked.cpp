@@ -1,8 +1,11 @@
 // A target whose threads park in a few common places and stay there.
-// Arguments: [THREADS] [churn]. With "churn", one more thread creates and
-// joins short-lived threads as fast as it can, to race against the freeze.
+// Arguments: [THREADS] [churn | main-exits]. With "churn", one more thread
+// creates and joins short-lived threads as fast as it can, to race against
+// the freeze. With "main-exits", the main thread calls pthread_exit after
+// "ready", which leaves it a zombie while the others run on.
 // Every SIGRTMIN the process receives is acknowledged by writing one 's'
 // byte to stdout, so a test can count delivered signals.
+#include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -57,6 +60,7 @@ __attribute__((noinline)) void churn() {
 int main(int argc, char** argv) {
   int count = argc > 1 ? std::atoi(argv[1]) : 4;
   bool with_churn = argc > 2 && std::strcmp(argv[2], "churn") == 0;
+  bool main_exits = argc > 2 && std::strcmp(argv[2], "main-exits") == 0;
 
   struct sigaction action {};
   action.sa_handler = on_signal;
@@ -74,5 +78,11 @@ int main(int argc, char** argv) {
   for (long tid : g_tids) std::printf("tid %ld\n", tid);
   std::printf("ready\n");
   std::fflush(stdout);
+  if (main_exits) {
+    // pthread_exit unwinds main's frame, and a joinable std::thread's
+    // destructor would call std::terminate.
+    for (std::thread& thread : threads) thread.detach();
+    pthread_exit(nullptr);
+  }
   while (true) pause();
 }

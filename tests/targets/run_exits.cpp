@@ -21,10 +21,13 @@
 //   null-call            call through a null function pointer (SIGSEGV at pc 0)
 //   overflow-thread      a worker thread recurses until its stack overflows (SIGSEGV)
 //   exit-late            exit 0 from main while a detached thread calls _exit(0) 100 ms later
+//   main-exits-leak      leak a parked thread, then pthread_exit from main; another thread
+//                        calls exit(0) 100 ms later
 //   tick                 a second thread prints "tick" every 20 ms until the process is killed
 //   handled-signals      raise signals that have handlers, recover from a SIGSEGV, reap a
 //                        child and join 64 threads. Exit 0 when each behaved as untraced
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <sys/wait.h>
@@ -282,6 +285,14 @@ int main(int argc, char** argv) {
       ::_exit(0);
     }).detach();
     return 0;
+  }
+  if (mode == "main-exits-leak") {
+    leak_parked_thread();
+    std::thread([] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      std::exit(0);
+    }).detach();
+    pthread_exit(nullptr);
   }
   if (mode == "overflow-thread") {
     std::thread([] { recurse_deeply(0); }).join();
