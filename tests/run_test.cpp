@@ -429,6 +429,21 @@ TEST(RunCatchFaults, AbortReportedOnce) {
       << result.err;
 }
 
+// Even its tracer needs CAP_SYS_PTRACE to read a process that is not
+// dumpable, so the error names that cause and not stray as a tracer.
+TEST(RunCatchFaults, NotDumpableNamedAsCause) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to an unprivileged user";
+  // setpriv comes with util-linux; uid 65534 is Debian's unprivileged user "nobody".
+  std::vector<std::string> argv = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                   "--inh-caps=-all"};
+  auto run = stray_run({"--catch-faults", "--grace", "0ms"}, {target_path("run_exits"), "not-dumpable-leak"});
+  argv.insert(argv.end(), run.begin(), run.end());
+  auto result = run_command(argv);
+  EXPECT_EQ(result.exit_code(), 6) << result.err;
+  EXPECT_NE(result.err.find("not dumpable"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("already traced"), std::string::npos) << result.err;
+}
+
 TEST(RunCatchFaults, LeakAtExitStillJudged) {
   auto result = run_command(stray_run({"--catch-faults", "--grace", "0ms"}, {target_path("run_exits"), "leak"}));
   EXPECT_EQ(result.exit_code(), 1) << result.err;

@@ -1,5 +1,7 @@
 #include "freeze/seize_errors.hpp"
 
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -46,6 +48,22 @@ bool only_zombies_left(int pid) {
   return true;
 }
 
+// True when the tracer is a thread of stray itself, as under `stray run
+// --catch-faults`. A failure then has another cause.
+bool traced_by_this_process(int tracer_pid) {
+  return ::syscall(SYS_tgkill, ::getpid(), tracer_pid, 0) == 0;
+}
+
+// The kernel makes root the owner of the files in /proc/PID (not of the
+// directory itself, on Linux 6.x) when the process is not dumpable: it
+// called prctl(PR_SET_DUMPABLE, 0) or changed credentials, as a setuid
+// program does.
+bool is_not_dumpable(int pid, unsigned real_uid) {
+  struct stat info;
+  std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  return real_uid != 0 && ::stat(path.c_str(), &info) == 0 && info.st_uid == 0;
+}
+
 std::string describe_tracer(int tracer_pid) {
   std::string name = proc::try_read_task_comm(tracer_pid, tracer_pid).value_or("?");
   return "pid " + std::to_string(tracer_pid) + " (" + name + ")";
@@ -57,7 +75,9 @@ std::string describe_tracer(int tracer_pid) {
 // Yama's hook).
 std::string explain_permission(int pid) {
   proc::ProcessStatus status = proc::read_status(pid);
-  if (status.tracer_pid != 0) return "already traced by " + describe_tracer(status.tracer_pid);
+  if (status.tracer_pid != 0 && !traced_by_this_process(status.tracer_pid)) {
+    return "already traced by " + describe_tracer(status.tracer_pid);
+  }
   if (has_cap_sys_ptrace()) {
     return "ptrace is not permitted even with CAP_SYS_PTRACE (a seccomp or LSM policy may "
            "forbid it)";
@@ -65,6 +85,10 @@ std::string explain_permission(int pid) {
   if (status.uid != ::getuid()) {
     return "the process belongs to uid " + std::to_string(status.uid) + " and stray runs as uid " +
            std::to_string(::getuid()) + " without CAP_SYS_PTRACE; run stray as that user or as root";
+  }
+  if (is_not_dumpable(pid, status.uid)) {
+    return "the process is not dumpable (it called prctl(PR_SET_DUMPABLE, 0) or changed its "
+           "credentials); run stray with CAP_SYS_PTRACE";
   }
   auto scope = proc::try_read_file("/proc/sys/kernel/yama/ptrace_scope");
   if (scope && !scope->empty() && (*scope)[0] != '0') {

@@ -21,6 +21,7 @@
 //   null-call            call through a null function pointer (SIGSEGV at pc 0)
 //   overflow-thread      a worker thread recurses until its stack overflows (SIGSEGV)
 //   exit-late            exit 0 from main while a detached thread calls _exit(0) 100 ms later
+//   not-dumpable-leak    prctl(PR_SET_DUMPABLE, 0), then exit 0 with a leaked parked thread
 //   main-exits-leak      leak a parked thread, then pthread_exit from main; another thread
 //                        calls exit(0) 100 ms later
 //   tick                 a second thread prints "tick" every 20 ms until the process is killed
@@ -29,6 +30,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <setjmp.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -284,6 +286,11 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       ::_exit(0);
     }).detach();
+    return 0;
+  }
+  if (mode == "not-dumpable-leak") {
+    ::prctl(PR_SET_DUMPABLE, 0);
+    leak_parked_thread();
     return 0;
   }
   if (mode == "main-exits-leak") {
