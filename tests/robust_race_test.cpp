@@ -1,6 +1,7 @@
 // Faults and races around a snapshot: stray killed at random moments,
 // threads created and joined during every freeze, a target that exits
-// mid-snapshot, a thread that never stops, and a target traced by strace.
+// mid-snapshot, a thread that never stops, a Ctrl-Z during the freeze, and
+// a target traced by strace.
 // After each, the target must be released, untraced and still working.
 #include <fcntl.h>
 #include <poll.h>
@@ -313,6 +314,54 @@ TEST(NeverStops, VforkParentReportedByInspector) {
   EXPECT_EQ(lingering::release_within(std::chrono::seconds(5)), 0u);
   EXPECT_EQ(tracer_of(tid), 0);
   EXPECT_EQ(released_within(target.pid(), std::chrono::seconds(1)), "");
+}
+
+// A Ctrl-Z that reaches stray during a freeze stops it only after every
+// thread is released. Stopped earlier, stray would leave the target in
+// ptrace stops until it is continued. The vfork parent keeps the freeze
+// open until the stop timeout.
+TEST(JobStop, DeferredUntilTargetReleased) {
+  TargetProcess target("robust_vfork", {"5"});
+  ASSERT_GT(target.pid(), 0);
+  int vfork_tid = std::stoi(target.value("tid_vfork"));
+  pid_t stray = spawn_stray({"snapshot", "--stop-timeout", "1000", std::to_string(target.pid())});
+  struct Reaper {
+    pid_t pid;
+    bool reaped = false;
+    ~Reaper() {
+      if (reaped) return;
+      ::kill(pid, SIGKILL);
+      ::kill(pid, SIGCONT);
+      wait_for(pid);
+    }
+  } reaper{stray};
+
+  auto deadline = Clock::now() + std::chrono::seconds(2);
+  while (tracer_of(target.pid()) != stray && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(tracer_of(target.pid()), stray) << "stray never froze the target";
+  ASSERT_EQ(::kill(stray, SIGTSTP), 0);
+
+  int status = 0;
+  deadline = Clock::now() + std::chrono::seconds(5);
+  while (::waitpid(stray, &status, WNOHANG | WUNTRACED) == 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(WIFSTOPPED(status)) << "stray did not stop; status " << status;
+  for (int tid : proc::read_tids(target.pid())) {
+    if (tid == vfork_tid) continue;  // seized but never stopped: it lingers until stray runs
+    EXPECT_EQ(tracer_of(tid), 0) << "tid " << tid;
+    auto stat = proc::try_read_task_stat(target.pid(), tid);
+    ASSERT_TRUE(stat.has_value()) << "tid " << tid;
+    EXPECT_NE(stat->state, 't') << "tid " << tid;
+  }
+
+  ASSERT_EQ(::kill(stray, SIGCONT), 0);
+  status = wait_for(stray);
+  reaper.reaped = true;
+  EXPECT_TRUE(WIFEXITED(status)) << "status " << status;
+  EXPECT_EQ(WEXITSTATUS(status), 3) << "status " << status;
 }
 
 TEST(AlreadyTraced, StraceIsNamed) {

@@ -26,10 +26,14 @@ namespace {
 
 static_assert(sizeof(sigset_t) <= sizeof(std::uint64_t[16]), "saved_mask_ too small for sigset_t");
 
-sigset_t termination_signals() {
+// Signals that would end or stop stray while threads are frozen. Blocked,
+// they stay pending until resume(). SIGKILL and SIGSTOP cannot be blocked:
+// after SIGKILL the kernel detaches the tracees, but after SIGSTOP they stay
+// in their ptrace stop until stray is continued.
+sigset_t deferred_signals() {
   sigset_t set;
   sigemptyset(&set);
-  for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&set, signal);
+  for (int signal : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU}) sigaddset(&set, signal);
   return set;
 }
 
@@ -91,7 +95,7 @@ FrozenProcess FrozenProcess::freeze(int pid, const FreezeOptions& options) {
   frozen.listed_only_ = !options.only_tids.empty();
   if (options.traced_by_caller) frozen.held_tids_ = options.held_tids;
 
-  sigset_t block = termination_signals();
+  sigset_t block = deferred_signals();
   ::pthread_sigmask(SIG_BLOCK, &block, reinterpret_cast<sigset_t*>(frozen.saved_mask_));
   frozen.signals_blocked_ = true;
 

@@ -50,10 +50,10 @@ struct FrozenThread {
 
 // Owner of a frozen process: every seized thread is detached by resume(),
 // which the destructor calls, so no return or exception path leaves the
-// target stopped. While a process is frozen, SIGINT, SIGTERM, SIGHUP and
-// SIGQUIT are blocked in the calling thread and become pending; resume()
-// restores the signal mask, so a Ctrl-C takes effect only after every thread
-// is detached. (If stray is killed outright, the kernel detaches seized
+// target stopped. While a process is frozen, SIGINT, SIGTERM, SIGHUP,
+// SIGQUIT, SIGTSTP, SIGTTIN and SIGTTOU are blocked in the calling thread
+// and become pending; resume() restores the signal mask, so a Ctrl-C or a
+// Ctrl-Z takes effect only after every thread is detached. (If stray is killed outright, the kernel detaches seized
 // tracees itself.)
 class FrozenProcess {
  public:
