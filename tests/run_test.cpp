@@ -101,6 +101,19 @@ TEST(Run, LeakAfterMainThreadExitedHasStack) {
   }
 }
 
+// Alone, the worker's exit(3) ends the process before main returns. Under
+// stray the worker waits in exit_group while the grace period waits for a
+// second worker, and main runs on into its own exit_group(0), which must
+// not win.
+TEST(Run, FirstExitGroupStatusWins) {
+  for (std::string option : {"--grace=500ms", "--catch-faults", "--follow-forks"}) {
+    for (int round = 0; round < 3; ++round) {
+      auto result = run_command(stray_run({option}, {target_path("run_exits"), "worker-exit", "3"}));
+      EXPECT_EQ(result.exit_code(), 3) << option << " round " << round << "\n" << result.err;
+    }
+  }
+}
+
 TEST(Run, StaticDestructorJoinPasses) {
   auto result = run_command(stray_run({}, {target_path("run_exits"), "static-join"}));
   EXPECT_EQ(result.exit_code(), 0) << result.err;

@@ -28,6 +28,10 @@ struct CheckOptions {
   // it forwards meanwhile, because a traced thread cannot leave a ptrace
   // stop without it.
   std::function<void(std::chrono::milliseconds)> wait_between_rechecks;
+  // Survivors for which this returns true are leaving with the process
+  // (`stray run`: a thread held in exit_group). They are removed from the
+  // result, so they neither fail the check nor extend the grace period.
+  std::function<bool(const Thread&)> is_leaving;
 };
 
 struct CheckResult {

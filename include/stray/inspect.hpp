@@ -29,6 +29,9 @@ struct InspectOptions {
   // are and left stopped.
   bool traced_by_caller = false;
   std::vector<int> held_tids;
+  // Threads neither frozen nor reported (`stray run`: the thread that is
+  // held in exit_group, which a ptrace stop would make call again).
+  std::vector<int> excluded_tids;
 };
 
 // Keeps unwind tables and symbol data cached between snapshots, so the

@@ -100,7 +100,7 @@ FrozenProcess FrozenProcess::freeze(int pid, const FreezeOptions& options) {
   frozen.signals_blocked_ = true;
 
   if (options.only_tids.empty()) {
-    frozen.seize_all(describe_threads(pid));
+    frozen.seize_all(describe_threads(pid), options.excluded_tids);
   } else {
     frozen.seize_listed(options.only_tids);
   }
@@ -108,8 +108,9 @@ FrozenProcess FrozenProcess::freeze(int pid, const FreezeOptions& options) {
   return frozen;
 }
 
-void FrozenProcess::seize_all(std::map<int, FrozenThread> described) {
-  std::set<int> seen;
+void FrozenProcess::seize_all(std::map<int, FrozenThread> described,
+                              const std::vector<int>& excluded_tids) {
+  std::set<int> seen(excluded_tids.begin(), excluded_tids.end());
   SeizeFailures failures;
   started_ = std::chrono::steady_clock::now();
   // A thread that was running when the task directory was listed may have
@@ -139,7 +140,8 @@ void FrozenProcess::seize_all(std::map<int, FrozenThread> described) {
     }
     if (!found_new) break;
   }
-  if (threads_.empty()) failures.throw_error(pid_);
+  // With excluded threads, the others may all have exited: an empty freeze.
+  if (threads_.empty() && excluded_tids.empty()) failures.throw_error(pid_);
 }
 
 void FrozenProcess::seize_listed(const std::vector<int>& tids) {

@@ -34,6 +34,11 @@ struct FreezeOptions {
   // captured as they are and stay stopped, because the caller decides what
   // to deliver.
   std::vector<int> held_tids;
+  // Threads neither stopped nor reported. `stray run` keeps the thread that
+  // called exit_group waiting in its seccomp filter, and a ptrace stop
+  // would interrupt that wait: the kernel would drop the notification and
+  // the thread would call again, behind any other thread's exit_group.
+  std::vector<int> excluded_tids;
 };
 
 struct FrozenThread {
@@ -81,7 +86,7 @@ class FrozenProcess {
 
  private:
   explicit FrozenProcess(int pid);
-  void seize_all(std::map<int, FrozenThread> described);
+  void seize_all(std::map<int, FrozenThread> described, const std::vector<int>& excluded_tids);
   void seize_listed(const std::vector<int>& tids);
   bool seize_and_interrupt(int tid, SeizeFailures& failures);
   bool interrupt_traced(FrozenThread& thread);

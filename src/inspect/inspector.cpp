@@ -105,6 +105,7 @@ Snapshot Inspector::inspect(int pid, const InspectOptions& options) {
   capture_options.freeze.only_tids = options.tids;
   capture_options.freeze.traced_by_caller = options.traced_by_caller;
   capture_options.freeze.held_tids = options.held_tids;
+  capture_options.freeze.excluded_tids = options.excluded_tids;
   RawSnapshot raw = capture_process(pid, files, capture_options);
   select_threads(raw, options.tids);
   auto captured = std::chrono::steady_clock::now();

@@ -70,6 +70,21 @@ void replace_records(Snapshot& snapshot, std::vector<Thread>&& fresh_threads) {
   }
 }
 
+// Removes the survivors that CheckOptions::is_leaving names, with their
+// verdicts.
+void drop_leaving_survivors(CheckResult& result, const CheckOptions& options) {
+  if (!options.is_leaving) return;
+  auto& threads = result.snapshot.threads;
+  auto& verdicts = result.judgement.verdicts;
+  for (std::size_t i = threads.size(); i-- > 0;) {
+    if (i >= verdicts.size() || verdicts[i].kind != VerdictKind::survivor) continue;
+    if (!options.is_leaving(threads[i])) continue;
+    threads.erase(threads.begin() + static_cast<std::ptrdiff_t>(i));
+    verdicts.erase(verdicts.begin() + static_cast<std::ptrdiff_t>(i));
+    if (result.judgement.survivors > 0) --result.judgement.survivors;
+  }
+}
+
 bool is_process_gone(const Error& error) {
   return error.kind() == ErrorKind::no_such_process || error.kind() == ErrorKind::target_exited;
 }
@@ -107,6 +122,7 @@ CheckResult check_process(Inspector& inspector, int pid, const CheckOptions& opt
   result.snapshot = inspector.inspect(pid, inspect);
   warn_if_other_process(result.snapshot, options.baseline);
   result.judgement = judge(result.snapshot, options.rules, baseline);
+  drop_leaving_survivors(result, options);
 
   // The grace period starts when the survivors are first seen, so a slow
   // first snapshot does not use it up.
@@ -124,11 +140,13 @@ CheckResult check_process(Inspector& inspector, int pid, const CheckOptions& opt
 
     drop_exited_threads(pid, result.snapshot);
     result.judgement = judge(result.snapshot, options.rules, baseline);
+    drop_leaving_survivors(result, options);
     const std::vector<int> suspects = survivor_tids(result.snapshot, result.judgement);
     if (suspects.empty()) break;
     if (!recheck(inspector, pid, inspect, suspects, result.snapshot)) break;
     ++result.rechecks;
     result.judgement = judge(result.snapshot, options.rules, baseline);
+    drop_leaving_survivors(result, options);
   }
   result.duration = Clock::now() - started;
   spdlog::debug("pid {}: {} survivors after {} re-checks in {} ms", pid, result.judgement.survivors,

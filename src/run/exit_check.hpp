@@ -6,9 +6,9 @@
 
 namespace stray::run {
 
-// check_process on `pid`, then the thread held in exit_group (`exiting_tid`)
-// is removed from the result when it was judged a survivor: it is the one
-// leaving, whichever thread of the process it is.
+// check_process on `pid`, with the thread held in exit_group
+// (`exiting_tid`) left unfrozen and out of the result, and every other
+// thread found in exit_group counted as leaving, not as a survivor.
 CheckResult check_exiting_process(Inspector& inspector, int pid, int exiting_tid,
                                   const CheckOptions& options);
 

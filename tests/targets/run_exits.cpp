@@ -21,6 +21,8 @@
 //   null-call            call through a null function pointer (SIGSEGV at pc 0)
 //   overflow-thread      a worker thread recurses until its stack overflows (SIGSEGV)
 //   exit-late            exit 0 from main while a detached thread calls _exit(0) 100 ms later
+//   worker-exit N        a worker thread calls exit(N) at once, another returns after
+//                        200 ms, and main returns 0 after 100 ms
 //   not-dumpable-leak    prctl(PR_SET_DUMPABLE, 0), then exit 0 with a leaked parked thread
 //   main-exits-leak      leak a parked thread, then pthread_exit from main; another thread
 //                        calls exit(0) 100 ms later
@@ -286,6 +288,12 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       ::_exit(0);
     }).detach();
+    return 0;
+  }
+  if (mode == "worker-exit") {
+    std::thread([] { std::this_thread::sleep_for(std::chrono::milliseconds(200)); }).detach();
+    std::thread([number] { std::exit(number); }).detach();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
     return 0;
   }
   if (mode == "not-dumpable-leak") {
