@@ -1,7 +1,7 @@
 // Faults and races around a snapshot: stray killed at random moments,
 // threads created and joined during every freeze, a target that exits
 // mid-snapshot, a thread that never stops, a Ctrl-Z during the freeze, and
-// a target traced by strace.
+// a target or one of its threads traced by strace.
 // After each, the target must be released, untraced and still working.
 #include <fcntl.h>
 #include <poll.h>
@@ -382,6 +382,47 @@ TEST(AlreadyTraced, StraceIsNamed) {
             std::string::npos)
       << result.err;
   EXPECT_EQ(tracer_of(traced), strace.pid()) << "strace lost its tracee";
+}
+
+// strace -p TID traces one thread, which the process's own status does not
+// show. The check keeps that thread in its report, marked, instead of
+// dropping it as an exiting thread.
+TEST(AlreadyTraced, OneTracedThreadIsMarked) {
+  TargetProcess target("parked", {"2"});
+  ASSERT_GT(target.pid(), 0);
+  std::string tid = target.values().find("tid")->second;
+  pid_t strace = ::fork();
+  if (strace == 0) {
+    int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, STDOUT_FILENO);
+    ::dup2(null, STDERR_FILENO);
+    ::execl("/usr/bin/strace", "strace", "-o", "/dev/null", "-p", tid.c_str(), nullptr);
+    ::_exit(127);
+  }
+  ASSERT_GT(strace, 0);
+  struct Reaper {
+    pid_t pid;
+    ~Reaper() {
+      ::kill(pid, SIGKILL);
+      wait_for(pid);
+    }
+  } reaper{strace};
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (tracer_of(std::stoi(tid)) != strace && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(tracer_of(std::stoi(tid)), strace) << "strace did not attach";
+  std::string named = "already traced by pid " + std::to_string(strace) + " (strace)";
+
+  auto check = test::run_command({STRAY_BINARY, "check", "--grace", "0ms", std::to_string(target.pid())});
+  EXPECT_EQ(check.exit_code(), 1) << check.err;
+  EXPECT_NE(check.out.find("tid " + tid), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("not stopped: " + named), std::string::npos) << check.out;
+
+  auto only = test::run_command({STRAY_BINARY, "snapshot", "--tid", tid, std::to_string(target.pid())});
+  EXPECT_EQ(only.exit_code(), 5) << only.err;
+  EXPECT_NE(only.err.find(named), std::string::npos) << only.err;
+  EXPECT_EQ(tracer_of(std::stoi(tid)), strace) << "strace lost its tracee";
 }
 
 }  // namespace

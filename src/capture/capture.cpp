@@ -142,6 +142,10 @@ RawThread capture_thread(int memory_tid, const FrozenThread& frozen, RawSnapshot
   thread.start_time = frozen.start_time;
   thread.stop = frozen.stop;
   thread.pending_signal = frozen.pending_signal;
+  if (!frozen.seize_error.empty()) {
+    thread.error = frozen.seize_error;
+    return thread;
+  }
   if (frozen.stop == StopKind::not_stopped) {
     thread.error = "the thread did not stop within the timeout (state " +
                    std::string(1, frozen.state) + ")";

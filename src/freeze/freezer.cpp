@@ -136,12 +136,17 @@ void FrozenProcess::seize_all(std::map<int, FrozenThread> described,
       } else if (!describe_thread(pid_, tid, thread)) {
         continue;
       }
-      if (stop(thread, failures)) threads_.push_back(std::move(thread));
+      if (stop(thread, failures) || !thread.seize_error.empty()) threads_.push_back(std::move(thread));
     }
     if (!found_new) break;
   }
   // With excluded threads, the others may all have exited: an empty freeze.
-  if (threads_.empty() && excluded_tids.empty()) failures.throw_error(pid_);
+  if (!any_seized() && excluded_tids.empty()) failures.throw_error(pid_);
+}
+
+bool FrozenProcess::any_seized() const {
+  return std::any_of(threads_.begin(), threads_.end(),
+                     [](const FrozenThread& thread) { return thread.seize_error.empty(); });
 }
 
 void FrozenProcess::seize_listed(const std::vector<int>& tids) {
@@ -151,9 +156,10 @@ void FrozenProcess::seize_listed(const std::vector<int>& tids) {
     FrozenThread thread;
     // Reading /proc/PID/task/TID fails for a tid of another process too.
     if (!describe_thread(pid_, tid, thread)) continue;
-    if (stop(thread, failures)) threads_.push_back(std::move(thread));
+    if (stop(thread, failures) || !thread.seize_error.empty()) threads_.push_back(std::move(thread));
   }
-  if (!threads_.empty()) return;
+  if (any_seized()) return;
+  threads_.clear();
   if (failures.empty() && proc::process_exists(pid_)) {
     std::string listed;
     for (int tid : tids) listed += (listed.empty() ? "" : ", ") + std::to_string(tid);
@@ -164,7 +170,7 @@ void FrozenProcess::seize_listed(const std::vector<int>& tids) {
 }
 
 bool FrozenProcess::stop(FrozenThread& thread, SeizeFailures& failures) {
-  if (!traced_by_caller_) return seize_and_interrupt(thread.tid, failures);
+  if (!traced_by_caller_) return seize_and_interrupt(thread, failures);
   return interrupt_traced(thread);
 }
 
@@ -187,13 +193,22 @@ bool FrozenProcess::interrupt_traced(FrozenThread& thread) {
   return true;
 }
 
-bool FrozenProcess::seize_and_interrupt(int tid, SeizeFailures& failures) {
+bool FrozenProcess::seize_and_interrupt(FrozenThread& thread, SeizeFailures& failures) {
+  const int tid = thread.tid;
   if (::ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) {
     int error = errno;
     failures.record(tid, error);
     // ESRCH: the thread exited after it was listed. EPERM also comes from a
-    // thread that is exiting. A real permission problem hits every thread
+    // thread that is exiting, and from one that another tracer holds, which
+    // the snapshot must show. A real permission problem hits every thread
     // and is reported by failures.throw_error when none could be seized.
+    if (error == EPERM) {
+      if (auto tracer = describe_other_tracer(tid)) {
+        thread.seize_error = "not stopped: " + *tracer;
+        spdlog::debug("pid {} tid {}: PTRACE_SEIZE: {}", pid_, tid, *tracer);
+        return false;
+      }
+    }
     spdlog::debug("pid {} tid {}: PTRACE_SEIZE failed: {}", pid_, tid, std::strerror(error));
     return false;
   }
@@ -209,7 +224,7 @@ void FrozenProcess::wait_for_stops(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::vector<FrozenThread*> pending;
   for (auto& thread : threads_) {
-    if (thread.stop == StopKind::not_stopped) pending.push_back(&thread);
+    if (thread.stop == StopKind::not_stopped && thread.seize_error.empty()) pending.push_back(&thread);
   }
   std::vector<int> exited;
   auto pause = std::chrono::microseconds(0);
@@ -286,6 +301,7 @@ std::chrono::steady_clock::time_point FrozenProcess::resume() {
 }
 
 void FrozenProcess::detach(FrozenThread& thread) {
+  if (!thread.seize_error.empty()) return;  // never seized
   if (thread.stop == StopKind::not_stopped) {
     // PTRACE_DETACH needs a stopped tracee. Give the thread one more
     // chance; otherwise lingering:: detaches it once it stops.

@@ -51,6 +51,9 @@ struct FrozenThread {
   std::uint64_t start_time = 0;
   StopKind stop = StopKind::not_stopped;
   int pending_signal = 0;  // re-injected by PTRACE_DETACH
+  // Set when PTRACE_SEIZE failed because another tracer holds the thread:
+  // it runs on, unstopped and unread, and the snapshot marks it partial.
+  std::string seize_error;
 };
 
 // Owner of a frozen process: every seized thread is detached by resume(),
@@ -88,7 +91,8 @@ class FrozenProcess {
   explicit FrozenProcess(int pid);
   void seize_all(std::map<int, FrozenThread> described, const std::vector<int>& excluded_tids);
   void seize_listed(const std::vector<int>& tids);
-  bool seize_and_interrupt(int tid, SeizeFailures& failures);
+  bool seize_and_interrupt(FrozenThread& thread, SeizeFailures& failures);
+  bool any_seized() const;
   bool interrupt_traced(FrozenThread& thread);
   bool stop(FrozenThread& thread, SeizeFailures& failures);
   void wait_for_stops(std::chrono::milliseconds timeout);

@@ -132,11 +132,32 @@ void check_freezable(int pid) {
   }
 }
 
+std::optional<std::string> describe_other_tracer(int tid) {
+  int tracer = 0;
+  try {
+    tracer = proc::read_status(tid).tracer_pid;  // /proc/TID exists for any thread id
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  if (tracer == 0 || traced_by_this_process(tracer)) return std::nullopt;
+  return "already traced by " + describe_tracer(tracer);
+}
+
 void SeizeFailures::throw_error(int pid) const {
   bool any_permission = false;
   for (const auto& [tid, error] : errors_) any_permission |= (error == EPERM);
   if (!proc::process_exists(pid) || only_zombies_left(pid)) {
     throw Error(ErrorKind::target_exited, pid_prefix(pid) + "the process exited during the freeze");
+  }
+  // A tracer attached to one thread only (strace -p TID) does not show in
+  // the process's own status.
+  for (const auto& [tid, error] : errors_) {
+    if (error != EPERM) continue;
+    if (auto tracer = describe_other_tracer(tid)) {
+      throw Error(ErrorKind::already_traced, pid_prefix(pid) + "tid " + std::to_string(tid) +
+                                                 ": PTRACE_SEIZE: permission denied: " + *tracer +
+                                                 "; only one tracer can attach at a time");
+    }
   }
   if (any_permission) {
     std::string cause = explain_permission(pid);

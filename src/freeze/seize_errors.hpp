@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 namespace stray {
@@ -15,6 +16,10 @@ void check_freezable(int pid);
 // The most likely reason this process may not be traced by stray, as a
 // phrase for an error message (no CAP_SYS_PTRACE, another user, Yama).
 std::string explain_permission(int pid);
+
+// "already traced by pid N (NAME)" when thread `tid` has a tracer other
+// than stray itself (strace -p TID, gdb, another stray), else nothing.
+std::optional<std::string> describe_other_tracer(int tid);
 
 // The errno of every failed PTRACE_SEIZE during one freeze.
 class SeizeFailures {
