@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -275,10 +276,10 @@ TEST(Run, MissingCommandExits127) {
 // kills it on destruction.
 class WaitingCommand {
  public:
-  explicit WaitingCommand(std::vector<std::string> options = {}) {
+  explicit WaitingCommand(std::vector<std::string> options = {}, const std::string& mode = "wait-signal") {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) return;
-    std::vector<std::string> argv = stray_run(std::move(options), {target_path("run_exits"), "wait-signal"});
+    std::vector<std::string> argv = stray_run(std::move(options), {target_path("run_exits"), mode});
     pid_ = ::fork();
     if (pid_ == 0) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -350,6 +351,41 @@ TEST(Run, SigtermForwardedToCommand) {
   ASSERT_NE(status, -1) << "stray run did not exit after SIGTERM";
   ASSERT_TRUE(WIFSIGNALED(status));
   EXPECT_EQ(WTERMSIG(status), SIGTERM);
+}
+
+// The first field of /proc/PID/syscall: the number of the system call the
+// main thread is in, or -1.
+long current_syscall(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/syscall");
+  long number = -1;
+  in >> number;
+  return number;
+}
+
+// Alone, the command would have exited before the signal came: the signal
+// must neither replace its exit status nor wait out a long grace period.
+TEST(Run, SigtermDuringExitCheckEndsGrace) {
+  WaitingCommand command({"--grace", "20s"}, "leak");
+  ASSERT_GT(command.pid(), 0);
+  int command_pid = 0;
+  for (int attempt = 0; attempt < 500 && command_pid == 0; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    command_pid = command.command_pid();
+  }
+  ASSERT_GT(command_pid, 0);
+  bool held = false;
+  for (int attempt = 0; attempt < 500 && !held; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    held = current_syscall(command_pid) == SYS_exit_group;
+  }
+  ASSERT_TRUE(held) << "the command never reached exit_group";
+  auto signalled = std::chrono::steady_clock::now();
+  ASSERT_EQ(::kill(command.pid(), SIGTERM), 0);
+  int status = command.wait_for_exit();
+  ASSERT_NE(status, -1) << "stray run did not exit after SIGTERM";
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, std::chrono::seconds(5));
+  ASSERT_TRUE(WIFEXITED(status)) << "status " << status;
+  EXPECT_EQ(WEXITSTATUS(status), 1);
 }
 
 // The state letter of /proc/PID/stat, or '?' when the process is gone.

@@ -26,8 +26,9 @@ struct CheckOptions {
   // Waits between two re-checks of the grace period; a plain sleep when
   // empty. `stray run` keeps serving the threads it traces and the signals
   // it forwards meanwhile, because a traced thread cannot leave a ptrace
-  // stop without it.
-  std::function<void(std::chrono::milliseconds)> wait_between_rechecks;
+  // stop without it. Returns false to end the grace period at once, with
+  // the verdict on the latest records.
+  std::function<bool(std::chrono::milliseconds)> wait_between_rechecks;
   // Survivors for which this returns true are leaving with the process
   // (`stray run`: a thread held in exit_group). They are removed from the
   // result, so they neither fail the check nor extend the grace period.

@@ -131,8 +131,9 @@ CheckResult check_process(Inspector& inspector, int pid, const CheckOptions& opt
   while (result.judgement.survivors > 0 && Clock::now() < deadline) {
     auto pause = std::chrono::ceil<std::chrono::milliseconds>(
         std::min<Clock::duration>(delay, deadline - Clock::now()));
+    bool keep_waiting = true;
     if (options.wait_between_rechecks) {
-      options.wait_between_rechecks(pause);
+      keep_waiting = options.wait_between_rechecks(pause);
     } else {
       std::this_thread::sleep_for(pause);
     }
@@ -141,6 +142,7 @@ CheckResult check_process(Inspector& inspector, int pid, const CheckOptions& opt
     drop_exited_threads(pid, result.snapshot);
     result.judgement = judge(result.snapshot, options.rules, baseline);
     drop_leaving_survivors(result, options);
+    if (!keep_waiting) break;
     const std::vector<int> suspects = survivor_tids(result.snapshot, result.judgement);
     if (suspects.empty()) break;
     if (!recheck(inspector, pid, inspect, suspects, result.snapshot)) break;

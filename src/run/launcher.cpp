@@ -40,8 +40,9 @@ class Session {
 
  private:
   void read_signals(int fd);
-  void serve_for(std::chrono::milliseconds duration);
+  bool serve_for(std::chrono::milliseconds duration);
   void stop_with_command(const signalfd_siginfo& info);
+  void cut_grace(const signalfd_siginfo& info);
   bool command_stopped() const;
   void reap_command();
   void drain_traced_threads();
@@ -66,6 +67,12 @@ class Session {
   // kernel drops that notification and the thread restarts the call, which
   // notifies again. That second notification is let go without a report.
   std::set<int> restarted_;
+  // Set once the command's exit_group is held. A SIGINT, SIGTERM or SIGHUP
+  // for the command would then only replace its exit status, because alone
+  // it would have exited already. Such a signal is not relayed, and during
+  // the check it ends the grace period (grace_cut_).
+  bool command_exiting_ = false;
+  bool grace_cut_ = false;
 };
 
 int Session::run(const SessionSignals& signals) {
@@ -104,26 +111,41 @@ void Session::read_signals(int fd) {
       stop_with_command(info);
       continue;
     }
+    if (command_exiting_ && is_termination_signal(static_cast<int>(info.ssi_signo))) {
+      cut_grace(info);
+      continue;
+    }
     if (should_relay(info, pid_)) relay(info, pid_);
   }
+}
+
+void Session::cut_grace(const signalfd_siginfo& info) {
+  if (grace_cut_) return;
+  grace_cut_ = true;
+  const char* name = ::sigabbrev_np(static_cast<int>(info.ssi_signo));
+  spdlog::warn("pid {}: SIG{} arrived while the command was exiting; the check ends now and the "
+               "signal is not passed on",
+               pid_, name != nullptr ? name : "?");
 }
 
 // Waits `duration` while a check keeps the exiting thread in exit_group.
 // Meanwhile stray still relays signals and, with catch_faults, continues
 // the stops of traced threads, which could not leave them otherwise.
-void Session::serve_for(std::chrono::milliseconds duration) {
+// Returns false when a termination signal ended the grace period.
+bool Session::serve_for(std::chrono::milliseconds duration) {
   auto deadline = std::chrono::steady_clock::now() + duration;
-  while (!wait_status_) {
+  while (!wait_status_ && !grace_cut_) {
     auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return;
+    if (left.count() <= 0) break;
     pollfd entry{signal_fd_, POLLIN, 0};
     int ready = ::poll(&entry, 1, static_cast<int>(left.count()));
     if (ready > 0) {
       read_signals(signal_fd_);
     } else if (ready == 0 || errno != EINTR) {
-      return;
+      break;
     }
   }
+  return !grace_cut_;
 }
 
 // SIGTSTP: stray stops only once the command has stopped, so that a
@@ -283,7 +305,7 @@ bool Session::is_fatal_self_signal(const HeldCall& call, int pid) const {
 CheckOptions Session::check_options_for(int pid) {
   CheckOptions options = options_.check;
   options.inspect.traced_by_caller = options_.catch_faults && pid == pid_;
-  options.wait_between_rechecks = [this](std::chrono::milliseconds duration) { serve_for(duration); };
+  options.wait_between_rechecks = [this](std::chrono::milliseconds duration) { return serve_for(duration); };
   return options;
 }
 
@@ -292,6 +314,7 @@ void Session::report_exit(int pid, int tid) {
   report.pid = pid;
   report.tid = tid;
   report.event = ExitEvent::exit;
+  if (pid == pid_) command_exiting_ = true;
   try {
     report.check = check_exiting_process(inspector_, pid, tid, check_options_for(pid));
   } catch (const Error& error) {

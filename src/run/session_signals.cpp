@@ -77,6 +77,10 @@ bool should_relay(const signalfd_siginfo& info, int command_pid) {
   return true;
 }
 
+bool is_termination_signal(int signal) {
+  return signal == SIGINT || signal == SIGTERM || signal == SIGHUP;
+}
+
 void relay(const signalfd_siginfo& info, int command_pid) {
   int signal = static_cast<int>(info.ssi_signo);
   spdlog::debug("pid {}: relaying signal {} from pid {}", command_pid, signal, info.ssi_pid);

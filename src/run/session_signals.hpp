@@ -38,6 +38,10 @@ class SessionSignals {
 // likely aimed at that group as well, so it is not sent either.
 bool should_relay(const signalfd_siginfo& info, int command_pid);
 
+// SIGINT, SIGTERM and SIGHUP: what a terminal, a user or a job runner such
+// as ctest's timeout sends to end a command.
+bool is_termination_signal(int signal);
+
 // Sends the signal of `info` to `command_pid`, with its sigqueue value when
 // it carried one.
 void relay(const signalfd_siginfo& info, int command_pid);
