@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "proc/proc.hpp"
 #include "support/background_command.hpp"
 #include "support/target_process.hpp"
 #include "watch/series_json.hpp"
@@ -223,6 +224,33 @@ TEST(WatchCli, MissingProcessExitsFour) {
   auto result = run_command({STRAY_BINARY, "watch", std::to_string(child), "--count", "2", "--out", series_path});
   EXPECT_EQ(result.exit_code(), 4);
   EXPECT_NE(result.err.find("no such process"), std::string::npos) << result.err;
+}
+
+// After pthread_exit in main, the main thread is a zombie while the others
+// run: the watch goes on and reads the stacks through a live thread.
+TEST(WatchCli, MainThreadExitedIsWatched) {
+  TargetProcess target("parked", {"2", "main-exits"});
+  ASSERT_GT(target.pid(), 0);
+  bool zombie = false;
+  for (int attempt = 0; attempt < 200 && !zombie; ++attempt) {
+    auto stat = proc::try_read_task_stat(target.pid(), target.pid());
+    zombie = stat && stat->state == 'Z';
+    if (!zombie) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(zombie) << "the main thread did not exit";
+  std::string series_path = temp_path("main-exited.jsonl");
+  auto result = run_command({STRAY_BINARY, "watch", std::to_string(target.pid()), "--interval", "50ms",
+                             "--count", "3", "--out", series_path});
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+  watch::Series series = watch::read_series_file(series_path);
+  EXPECT_NE(series.header.exe.find("parked"), std::string::npos) << series.header.exe;
+  ASSERT_EQ(series.samples.size(), 3u);
+  for (const auto& sample : series.samples) {
+    EXPECT_EQ(sample.error, "");
+    EXPECT_EQ(sample.threads, 2u);
+  }
+  ASSERT_TRUE(series.end.has_value());
+  EXPECT_EQ(series.end->reason, watch::EndReason::count);
 }
 
 TEST(PlotCli, RejectsBadInput) {

@@ -30,24 +30,6 @@ bool has_cap_sys_ptrace() {
   return (mask >> kCapSysPtrace) & 1;
 }
 
-// True when every thread of `pid` has exited and the process is a zombie
-// (Z) or dying (X), waiting for its parent to reap it. /proc/PID still
-// exists then, but PTRACE_SEIZE fails with EPERM. A leader that called
-// pthread_exit is a zombie too, so the other threads decide.
-bool only_zombies_left(int pid) {
-  std::vector<int> tids;
-  try {
-    tids = proc::read_tids(pid);
-  } catch (const Error&) {
-    return true;
-  }
-  for (int tid : tids) {
-    auto stat = proc::try_read_task_stat(pid, tid);
-    if (stat && stat->state != 'Z' && stat->state != 'X') return false;
-  }
-  return true;
-}
-
 // True when the tracer is a thread of stray itself, as under `stray run
 // --catch-faults`. A failure then has another cause.
 bool traced_by_this_process(int tracer_pid) {
@@ -107,7 +89,7 @@ void check_freezable(int pid) {
   if (!proc::process_exists(pid)) {
     throw Error(ErrorKind::no_such_process, pid_prefix(pid) + "no such process");
   }
-  if (only_zombies_left(pid)) {
+  if (proc::only_zombies_left(pid)) {
     throw Error(ErrorKind::target_exited,
                 pid_prefix(pid) + "the process has exited (a zombie not yet reaped by its parent)");
   }
@@ -146,7 +128,7 @@ std::optional<std::string> describe_other_tracer(int tid) {
 void SeizeFailures::throw_error(int pid) const {
   bool any_permission = false;
   for (const auto& [tid, error] : errors_) any_permission |= (error == EPERM);
-  if (!proc::process_exists(pid) || only_zombies_left(pid)) {
+  if (!proc::process_exists(pid) || proc::only_zombies_left(pid)) {
     throw Error(ErrorKind::target_exited, pid_prefix(pid) + "the process exited during the freeze");
   }
   // A tracer attached to one thread only (strace -p TID) does not show in

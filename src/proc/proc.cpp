@@ -195,6 +195,20 @@ ProcessStatus read_status(int pid) {
   return status;
 }
 
+bool only_zombies_left(int pid) {
+  std::vector<int> tids;
+  try {
+    tids = read_tids(pid);
+  } catch (const Error&) {
+    return true;
+  }
+  for (int tid : tids) {
+    auto stat = try_read_task_stat(pid, tid);
+    if (stat && stat->state != 'Z' && stat->state != 'X') return false;
+  }
+  return true;
+}
+
 int find_memory_tid(int pid) {
   auto leader = try_read_task_stat(pid, pid);
   if (!leader || leader->state != 'Z') return pid;

@@ -61,6 +61,13 @@ std::optional<std::string> try_read_file(const std::string& path);
 // Returns pid when no live thread is found.
 int find_memory_tid(int pid);
 
+// True when every thread of `pid` has exited and the process is a zombie
+// (Z) or dying (X), waiting for its parent to reap it, or is gone. /proc/PID
+// still exists for a zombie, but PTRACE_SEIZE fails with EPERM. A main
+// thread that called pthread_exit is a zombie too, so the other threads
+// decide.
+bool only_zombies_left(int pid);
+
 // True when the process exists (a directory /proc/PID is present).
 bool process_exists(int pid);
 

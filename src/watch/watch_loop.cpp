@@ -18,21 +18,24 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // A zombie keeps its /proc directory until its parent reaps it, so a
-// process counts as gone once its main thread is in state Z or X.
+// process counts as gone once every thread is in state Z or X. The main
+// thread alone is a zombie after it called pthread_exit.
 bool target_gone(int pid) {
-  if (!proc::process_exists(pid)) return true;
-  auto stat = proc::try_read_task_stat(pid, pid);
-  return !stat || stat->state == 'Z' || stat->state == 'X';
+  return !proc::process_exists(pid) || proc::only_zombies_left(pid);
 }
 
 SeriesHeader make_header(const WatchOptions& options) {
-  if (target_gone(options.pid)) {
+  if (!proc::process_exists(options.pid)) {
     throw Error(ErrorKind::no_such_process, "pid " + std::to_string(options.pid) + ": no such process");
+  }
+  if (proc::only_zombies_left(options.pid)) {
+    throw Error(ErrorKind::target_exited, "pid " + std::to_string(options.pid) +
+                                              ": the process has exited (a zombie not yet reaped by its parent)");
   }
   SeriesHeader header;
   header.pid = options.pid;
   header.comm = proc::try_read_task_comm(options.pid, options.pid).value_or("");
-  header.exe = proc::read_exe(options.pid);
+  header.exe = proc::read_exe(proc::find_memory_tid(options.pid));
   header.mode = options.mode;
   header.interval = std::chrono::duration_cast<std::chrono::milliseconds>(options.interval);
   header.started = std::chrono::system_clock::now();
