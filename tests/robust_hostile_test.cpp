@@ -103,6 +103,7 @@ TEST_F(HostileNames, JsonIsValidAndReadsBack) {
   EXPECT_TRUE(nlohmann::json::accept(result.out));
 
   Snapshot snapshot = parse_snapshot_json(result.out);
+  EXPECT_EQ(snapshot.comm, names[target_.pid()]);
   ASSERT_EQ(snapshot.threads.size(), names.size());
   for (const Thread& thread : snapshot.threads) {
     EXPECT_EQ(thread.name, names[thread.tid]) << "tid " << thread.tid;

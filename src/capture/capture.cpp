@@ -223,7 +223,10 @@ RawSnapshot capture_process(int pid, ModuleFiles& files, const CaptureOptions& o
   raw.memory_tid = proc::find_memory_tid(pid);
   raw.time = std::chrono::system_clock::now();
   raw.exe = proc::read_exe(raw.memory_tid);
-  raw.comm = proc::read_status(pid).name;
+  // From stat, as the thread names are: status escapes '\n' and '\\' in Name,
+  // and every report format escapes the raw bytes itself.
+  auto leader = proc::try_read_task_stat(pid, pid);
+  raw.comm = leader ? leader->comm : proc::read_status(pid).name;
   // Maps, module files and the vDSO change rarely, so they are read before
   // the freeze to keep the stop short. capture_threads re-reads the maps if
   // a stack turns out to be missing from them.

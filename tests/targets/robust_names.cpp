@@ -114,6 +114,8 @@ void start_thread(void* (*routine)(void*), void* argument) {
 
 int main() {
   if (::pipe(g_never_written) != 0) return 1;
+  // The process name in every report comes from the main thread's.
+  pthread_setname_np(pthread_self(), "lead\n\"name\\");
   int threads = 0;
   for (const char* name : kNames) {
     start_thread(named_thread, const_cast<char*>(name));
