@@ -207,6 +207,7 @@ TEST(Run, SegvReproducedWithoutStacks) {
   EXPECT_EQ(WTERMSIG(result.status), SIGSEGV);
   EXPECT_FALSE(WCOREDUMP(result.status));
   EXPECT_NE(result.err.find("killed by SIGSEGV; no stacks were taken"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("rerun with --catch-faults"), std::string::npos) << result.err;
 }
 
 TEST(Run, StdinPipedThrough) {
@@ -236,6 +237,23 @@ TEST(Run, SpeculationMitigationsUnchanged) {
   auto under = run_command(stray_run({}, grep));
   EXPECT_EQ(under.exit_code(), 0) << under.err;
   EXPECT_EQ(under.out, alone.out);
+}
+
+// dash forks the last command of `sh -c` instead of exec'ing it, so the
+// leak is in a child that exits unjudged. The run must not pass silently.
+TEST(Run, ShellWrapperGetsFollowForksNote) {
+  std::string test = "'" + target_path("run_exits") + "' leak; true";
+  auto wrapped = run_command(stray_run({"--grace", "0ms"}, {"/bin/sh", "-c", test}));
+  EXPECT_EQ(wrapped.exit_code(), 0) << wrapped.err;
+  EXPECT_NE(wrapped.err.find("use --follow-forks"), std::string::npos) << wrapped.err;
+
+  auto followed = run_command(stray_run({"--grace", "0ms", "--follow-forks"}, {"/bin/sh", "-c", test}));
+  EXPECT_EQ(followed.exit_code(), 1) << followed.err;
+  EXPECT_EQ(followed.err.find("use --follow-forks"), std::string::npos) << followed.err;
+
+  auto childless = run_command(stray_run({}, {target_path("run_exits"), "static-join"}));
+  EXPECT_EQ(childless.exit_code(), 0) << childless.err;
+  EXPECT_EQ(childless.err.find("use --follow-forks"), std::string::npos) << childless.err;
 }
 
 TEST(Run, FollowForksJudgesChild) {

@@ -119,17 +119,17 @@ int run_command(const RunArguments& arguments) {
   report_options.text.show_addresses = arguments.addresses;
   RunReporter reporter(out, report_options, options.check);
 
-  int wait_status = 0;
+  run::LaunchResult result;
   try {
-    wait_status = run::launch(arguments.command, options,
-                              [&](const run::ProcessReport& report) { reporter.add(report); });
+    result = run::launch(arguments.command, options,
+                         [&](const run::ProcessReport& report) { reporter.add(report); });
   } catch (const run::ExecFailed& error) {
     std::cerr << "stray: " << error.what() << '\n';
     return run::exec_failure_exit_code(error.error_number());
   }
-  reporter.finish(wait_status);
+  reporter.finish(result);
   out.flush();
-  return exit_code_for(arguments, reporter, wait_status);
+  return exit_code_for(arguments, reporter, result.wait_status);
 }
 
 void add_report_options(CLI::App* command, RunArguments& arguments) {

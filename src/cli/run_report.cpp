@@ -3,6 +3,10 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include <filesystem>
+#include <set>
+#include <string>
+
 #include "report/report.hpp"
 #include "run/exit_filter.hpp"
 #include "report/verdict_report.hpp"
@@ -115,14 +119,29 @@ void RunReporter::write_unseen_signal_text(int signal) {
   } else if (!options_.catch_faults) {
     // A fault raised by the CPU or a signal from another process involves
     // no system call of the command, so the exit filter held no thread.
-    out_ << "because the signal was not sent by the process itself (--catch-faults traces every "
-            "thread to catch it)\n";
+    out_ << "because it came from a CPU fault or from another process, which stray sees only when "
+            "it traces the command; rerun with --catch-faults to get every thread's stack at that "
+            "moment\n";
   } else {
     out_ << "because no thread was seen receiving it\n";
   }
 }
 
-void RunReporter::finish(int wait_status) {
+// A shell that runs the test, as `sh -c TEST` does, has no thread of its
+// own to leak, and the test it runs in a child exits unjudged without
+// --follow-forks. A silent pass would hide every leak, so the run says so.
+// Test binaries that start helpers are not shells and get no note.
+void RunReporter::write_unjudged_note(const run::LaunchResult& result) {
+  static const std::set<std::string> kShells = {"sh", "dash", "bash", "zsh", "ksh", "mksh", "busybox"};
+  std::string name = std::filesystem::path(result.lone_command_exe).filename().string();
+  if (result.unjudged_exits == 0 || kShells.count(name) == 0) return;
+  out_ << "stray run: note: the command is a shell (" << name << "), and " << result.unjudged_exits
+       << (result.unjudged_exits == 1 ? " process" : " processes")
+       << " that it started exited unjudged; use --follow-forks to judge the test it ran\n";
+}
+
+void RunReporter::finish(const run::LaunchResult& result) {
+  const int wait_status = result.wait_status;
   bool unseen_crash = WIFSIGNALED(wait_status) && !saw_fatal_signal_;
   if (options_.json) {
     nlohmann::json document;
@@ -130,9 +149,11 @@ void RunReporter::finish(int wait_status) {
     document["version"] = kRunSchemaVersion;
     document["status"] = status_to_json(wait_status);
     document["processes"] = processes_;
+    document["unjudged_exits"] = result.unjudged_exits;
     out_ << document.dump(2) << '\n';
-  } else if (unseen_crash && !options_.gen_rules) {
-    write_unseen_signal_text(WTERMSIG(wait_status));
+  } else if (!options_.gen_rules) {
+    if (unseen_crash) write_unseen_signal_text(WTERMSIG(wait_status));
+    write_unjudged_note(result);
   }
   out_.flush();
 }

@@ -25,9 +25,10 @@ class RunReporter {
 
   // Takes one process report; text is written at once.
   void add(const run::ProcessReport& report);
-  // Writes what waits for the end (JSON, rules) and the note on a crash
-  // whose stacks could not be taken.
-  void finish(int wait_status);
+  // Writes what waits for the end (JSON, rules), the note on a crash whose
+  // stacks could not be taken, and the note on child processes that exited
+  // unjudged while the command itself had no other thread.
+  void finish(const run::LaunchResult& result);
 
   std::size_t survivors() const { return survivors_; }
   std::size_t failed_inspections() const { return failed_; }
@@ -36,6 +37,7 @@ class RunReporter {
   void write_exit_text(const run::ProcessReport& report);
   void write_signal_text(const run::ProcessReport& report);
   void write_unseen_signal_text(int signal);
+  void write_unjudged_note(const run::LaunchResult& result);
 
   std::ostream& out_;
   RunReportOptions options_;

@@ -36,7 +36,7 @@ class Session {
   Session(const LaunchOptions& options, const ReportSink& sink, const SpawnedCommand& command)
       : options_(options), sink_(sink), pid_(command.pid), listener_(command.listener_fd) {}
 
-  int run(const SessionSignals& signals);
+  LaunchResult run(const SessionSignals& signals);
 
  private:
   void read_signals(int fd);
@@ -73,9 +73,10 @@ class Session {
   // the check it ends the grace period (grace_cut_).
   bool command_exiting_ = false;
   bool grace_cut_ = false;
+  LaunchResult result_;
 };
 
-int Session::run(const SessionSignals& signals) {
+LaunchResult Session::run(const SessionSignals& signals) {
   signal_fd_ = signals.fd();
   while (!wait_status_) {
     pollfd fds[2] = {{signals.fd(), POLLIN, 0}, {listener_.fd(), POLLIN, 0}};
@@ -93,7 +94,8 @@ int Session::run(const SessionSignals& signals) {
   }
   // Processes the command forked may outlive it and still carry the filter.
   if (listener_open_) keep_answering_in_background(listener_.release());
-  return *wait_status_;
+  result_.wait_status = *wait_status_;
+  return result_;
 }
 
 void Session::read_signals(int fd) {
@@ -254,6 +256,7 @@ void Session::handle_held_call() {
     return;
   }
   std::optional<int> pid = watched_process_of(call.tid);
+  if (!pid && call.syscall == SYS_exit_group) ++result_.unjudged_exits;
   if (pid) {
     if (call.syscall == SYS_exit_group) {
       report_exit(*pid, call.tid);
@@ -317,6 +320,7 @@ void Session::report_exit(int pid, int tid) {
   if (pid == pid_) command_exiting_ = true;
   try {
     report.check = check_exiting_process(inspector_, pid, tid, check_options_for(pid));
+    if (pid == pid_ && report.check->snapshot.threads.empty()) result_.lone_command_exe = report.check->snapshot.exe;
   } catch (const Error& error) {
     // Another thread's exit_group, or a kill, ended the process first: it
     // has finished exiting, and there is nothing left to judge.
@@ -358,7 +362,7 @@ void Session::release(const HeldCall& call) {
 
 }  // namespace
 
-int launch(const std::vector<std::string>& argv, const LaunchOptions& options, const ReportSink& sink) {
+LaunchResult launch(const std::vector<std::string>& argv, const LaunchOptions& options, const ReportSink& sink) {
   SessionSignals signals;
   BeforeExec before_exec;
   if (options.catch_faults) before_exec = seize_before_exec;

@@ -56,12 +56,23 @@ struct ProcessReport {
 
 using ReportSink = std::function<void(const ProcessReport&)>;
 
-// Runs argv to completion and returns its wait status (as from waitpid).
+struct LaunchResult {
+  int wait_status = 0;  // the command's, as from waitpid
+  // Processes the command started that exited without a check, because
+  // follow_forks was off.
+  std::size_t unjudged_exits = 0;
+  // The command's executable when its own exit check found no thread but
+  // the exiting one, as for a shell that runs the real test in a child;
+  // empty otherwise.
+  std::string lone_command_exe;
+};
+
+// Runs argv to completion.
 // Each report is handed to `sink` as soon as it is made, before the process
 // is let go. SIGINT, SIGTERM and SIGHUP sent to stray with kill(2) are
 // forwarded to the command; the same signal from the terminal already
 // reaches it, because it stays in stray's process group. Throws
 // ExecFailed when the command cannot be started.
-int launch(const std::vector<std::string>& argv, const LaunchOptions& options, const ReportSink& sink);
+LaunchResult launch(const std::vector<std::string>& argv, const LaunchOptions& options, const ReportSink& sink);
 
 }  // namespace stray::run
