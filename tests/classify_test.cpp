@@ -183,6 +183,14 @@ TEST(Classify, NewThreadIsStarting) {
   RawThread traced = in_syscall(SYS_clone3, {kNoFd}, 0);
   traced.state = 't';
   EXPECT_EQ(classify_with(traced).thread_class, ThreadClass::starting);
+
+  // The unwinder stops after the clone frame, which is the whole stack of a
+  // thread that has not run yet, and not a bad frame.
+  Thread thread;
+  thread.unwind_end = UnwindEnd::bad_frame;
+  ClassifyContext context(::getpid());
+  classify(thread, in_syscall(SYS_clone3, {kNoFd}, 0), context);
+  EXPECT_EQ(thread.unwind_end, UnwindEnd::outermost);
 }
 
 TEST(Classify, InvalidRegisters) {

@@ -86,6 +86,9 @@ void classify(Thread& thread, const RawThread& raw, ClassifyContext& context) {
   thread.wait = WaitObject{};
   if (is_starting(raw)) {
     thread.thread_class = ThreadClass::starting;
+    // Nothing lies beyond the clone call on a stack that no frame has used
+    // yet, so the walk did not fail there: the stack has no more frames.
+    thread.unwind_end = UnwindEnd::outermost;
     return;
   }
   std::optional<ThreadClass> call_class;
