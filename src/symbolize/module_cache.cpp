@@ -114,6 +114,7 @@ ElfModule* ModuleCache::report_and_cache(const std::string& cache_key, int fd,
                                        const std::string& name, const std::string& build_id) {
   std::unique_ptr<ElfModule> module = ElfModule::report(fd, name, build_id, search_);
   if (module) ++modules_opened_;
+  spdlog::debug("symbols: opened module {} (build-id {})", name, build_id.empty() ? "none" : build_id);
   ElfModule* result = module.get();
   modules_.emplace(cache_key, std::move(module));
   return result;
