@@ -263,7 +263,22 @@ TEST(Run, FollowForksJudgesChild) {
   auto at = result.out.find("child ");
   ASSERT_NE(at, std::string::npos) << result.out;
   std::string child = result.out.substr(at + 6, result.out.find(' ', at + 6) - at - 6);
-  EXPECT_NE(result.err.find("pid " + child + " began to exit"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("pid " + child + " (child of pid "), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("park_forever_on_condition"), std::string::npos) << result.err;
+}
+
+// Under --follow-forks the shell and the other clean processes report too,
+// but only the one with a survivor gets rules.
+TEST(Run, FollowForksGenRulesOnlyForSurvivors) {
+  auto result = run_command(
+      stray_run({"--follow-forks", "--grace", "0ms", "--gen-rules"}, {target_path("run_exits"), "children"}));
+  EXPECT_EQ(result.exit_code(), 1) << result.err;
+  std::size_t headers = 0;
+  for (std::size_t at = result.err.find("# stray check:"); at != std::string::npos;
+       at = result.err.find("# stray check:", at + 1)) {
+    ++headers;
+  }
+  EXPECT_EQ(headers, 1u) << result.err;
   EXPECT_NE(result.err.find("park_forever_on_condition"), std::string::npos) << result.err;
 }
 

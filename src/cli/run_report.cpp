@@ -26,6 +26,7 @@ std::string signal_name(int signal) {
 nlohmann::json report_to_json(const run::ProcessReport& report, const CheckOptions& check) {
   nlohmann::json json;
   json["pid"] = report.pid;
+  if (report.parent_pid != 0) json["parent_pid"] = report.parent_pid;
   json["tid"] = report.tid;
   json["event"] = report.event == run::ExitEvent::exit ? "exit" : "fatal_signal";
   if (report.event == run::ExitEvent::fatal_signal) {
@@ -40,6 +41,13 @@ nlohmann::json report_to_json(const run::ProcessReport& report, const CheckOptio
   if (report.snapshot) json["snapshot"] = to_json(*report.snapshot);
   if (!report.error.empty()) json["error"] = report.error;
   return json;
+}
+
+// " (child of pid P)" for a process the command started, which otherwise
+// looks like the command itself: a forked child has the same name.
+std::string describe_parent(const run::ProcessReport& report) {
+  if (report.parent_pid == 0) return "";
+  return " (child of pid " + std::to_string(report.parent_pid) + ")";
 }
 
 nlohmann::json status_to_json(int wait_status) {
@@ -66,7 +74,10 @@ void RunReporter::add(const run::ProcessReport& report) {
   if (options_.json) {
     processes_.push_back(report_to_json(report, check_));
   } else if (options_.gen_rules) {
-    if (report.check) write_generated_rules(out_, report.check->snapshot, report.check->judgement);
+    // Every process of a --follow-forks run reports, and most have no survivor.
+    if (report.check && report.survivors() > 0) {
+      write_generated_rules(out_, report.check->snapshot, report.check->judgement);
+    }
   } else if (report.event == run::ExitEvent::exit) {
     write_exit_text(report);
   } else {
@@ -78,8 +89,8 @@ void RunReporter::add(const run::ProcessReport& report) {
 // A process without survivors is not mentioned, so passing tests stay quiet.
 void RunReporter::write_exit_text(const run::ProcessReport& report) {
   if (report.error.empty() && report.survivors() == 0) return;
-  out_ << "stray run: pid " << report.pid << " began to exit (exit_group in tid " << report.tid
-       << ")\n";
+  out_ << "stray run: pid " << report.pid << describe_parent(report) << " began to exit (exit_group in tid "
+       << report.tid << ")\n";
   if (!report.error.empty()) {
     out_ << "  not inspected: " << report.error << "\n\n";
     return;
@@ -90,7 +101,7 @@ void RunReporter::write_exit_text(const run::ProcessReport& report) {
 
 void RunReporter::write_signal_text(const run::ProcessReport& report) {
   const run::SignalOrigin& origin = report.origin;
-  out_ << "stray run: pid " << report.pid;
+  out_ << "stray run: pid " << report.pid << describe_parent(report);
   if (origin.has_fault_address) {
     out_ << ": tid " << report.tid << " faulted with " << signal_name(report.signal) << " at address "
          << hex_address(origin.fault_address);

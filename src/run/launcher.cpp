@@ -54,6 +54,7 @@ class Session {
   void report_exit(int pid, int tid);
   void report_fatal_signal(int pid, int tid, int signal, const SignalOrigin& origin, bool held);
   void release(const HeldCall& call);
+  int parent_of_child(int pid) const;
 
   const LaunchOptions& options_;
   const ReportSink& sink_;
@@ -317,6 +318,7 @@ void Session::report_exit(int pid, int tid) {
   report.pid = pid;
   report.tid = tid;
   report.event = ExitEvent::exit;
+  report.parent_pid = parent_of_child(pid);
   if (pid == pid_) command_exiting_ = true;
   try {
     report.check = check_exiting_process(inspector_, pid, tid, check_options_for(pid));
@@ -340,6 +342,7 @@ void Session::report_fatal_signal(int pid, int tid, int signal, const SignalOrig
   report.pid = pid;
   report.tid = tid;
   report.event = ExitEvent::fatal_signal;
+  report.parent_pid = parent_of_child(pid);
   report.signal = signal;
   report.origin = origin;
   try {
@@ -351,6 +354,14 @@ void Session::report_fatal_signal(int pid, int tid, int signal, const SignalOrig
     report.error = error.what();
   }
   sink_(report);
+}
+
+// The parent of a process other than the command, or 0. A held process
+// has not exited yet, so its stat file is still there.
+int Session::parent_of_child(int pid) const {
+  if (pid == pid_) return 0;
+  auto stat = proc::try_read_task_stat(pid, pid);
+  return stat ? stat->ppid : 0;
 }
 
 void Session::release(const HeldCall& call) {

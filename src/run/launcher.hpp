@@ -37,6 +37,9 @@ enum class ExitEvent {
 // The findings in one process as it began to exit.
 struct ProcessReport {
   int pid = 0;
+  // With follow_forks, for a process other than the command: its parent
+  // when it began to exit. 0 for the command itself.
+  int parent_pid = 0;
   // The thread held in exit_group, kill, tkill or tgkill, or (catch_faults)
   // in the signal-delivery-stop of the fatal signal.
   int tid = 0;
