@@ -115,6 +115,42 @@ TEST(Run, FirstExitGroupStatusWins) {
   }
 }
 
+TEST(Run, TimeoutReportsStacksAndExits124) {
+  auto started = std::chrono::steady_clock::now();
+  auto result = run_command(stray_run({"--timeout", "300ms"}, {target_path("run_exits"), "hang"}));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_EQ(result.exit_code(), 124) << result.err;
+  EXPECT_NE(result.err.find("was still running at the 300.00 ms timeout"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(marked_line("run_exits.cpp", "leaked thread parks here")), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("[join]"), std::string::npos) << result.err;
+}
+
+// SIGKILL follows SIGTERM after kTimeoutKillAfter (2 s).
+TEST(Run, TimeoutKillsCommandIgnoringSigterm) {
+  auto started = std::chrono::steady_clock::now();
+  auto result = run_command(stray_run({"--timeout", "100ms"}, {target_path("run_exits"), "hang-ignoring-term"}));
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(result.exit_code(), 124) << result.err;
+  EXPECT_GE(took, std::chrono::seconds(2));
+  EXPECT_LT(took, std::chrono::seconds(8));
+}
+
+// A shell that runs the test in a child: both processes are reported.
+TEST(Run, TimeoutReportsEveryProcessOfTheTree) {
+  std::string test = "'" + target_path("run_exits") + "' hang; true";
+  auto result = run_command(stray_run({"--timeout", "300ms"}, {"/bin/sh", "-c", test}));
+  EXPECT_EQ(result.exit_code(), 124) << result.err;
+  EXPECT_NE(result.err.find("(child of pid "), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("park_forever_on_condition"), std::string::npos) << result.err;
+}
+
+TEST(Run, TimeoutNotReachedChangesNothing) {
+  auto result = run_command(stray_run({"--timeout", "10s"}, {target_path("run_exits"), "code", "3"}));
+  EXPECT_EQ(result.exit_code(), 3) << result.err;
+  EXPECT_EQ(result.err, "");
+}
+
 TEST(Run, StaticDestructorJoinPasses) {
   auto result = run_command(stray_run({}, {target_path("run_exits"), "static-join"}));
   EXPECT_EQ(result.exit_code(), 0) << result.err;

@@ -13,6 +13,7 @@ enum ExitCode : int {
   kNoProcess = 4,        // no such process, or it exited during the operation
   kNotPermitted = 5,     // permission denied, or another tracer is attached
   kFailure = 6,          // any other error (a kernel thread, a failed system call)
+  kTimedOut = 124,       // stray run --timeout: the command ran too long (as GNU timeout)
 };
 
 inline constexpr const char* kExitCodeHelp =

@@ -38,6 +38,7 @@ inline constexpr const char* kRunExitCodeHelp =
     "       (--error-exitcode N chooses this code)\n"
     "  2    invalid command line or rules file (nothing was started)\n"
     "  6    the command exited with 0 but a process could not be inspected\n"
+    "  124  the command ran longer than --timeout and was ended\n"
     "  126  the command could not be executed; 127: it was not found\n";
 
 struct RunArguments {
@@ -45,6 +46,7 @@ struct RunArguments {
   std::vector<std::string> rules_files;
   bool no_builtin_rules = false;
   std::string grace = std::to_string(kDefaultGrace.count()) + "ms";
+  std::string timeout;  // empty: none
   bool follow_forks = false;
   bool catch_faults = false;
   bool json = false;
@@ -68,6 +70,9 @@ run::LaunchOptions load_launch_options(const RunArguments& arguments) {
     options.check.rules.insert(options.check.rules.end(), builtin_rules().begin(), builtin_rules().end());
   }
   options.check.grace = std::chrono::duration_cast<std::chrono::milliseconds>(*parse_duration(arguments.grace));
+  if (!arguments.timeout.empty()) {
+    options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*parse_duration(arguments.timeout));
+  }
   return options;
 }
 
@@ -85,7 +90,10 @@ run::LaunchOptions load_launch_options(const RunArguments& arguments) {
   std::exit(128 + signal);
 }
 
-int exit_code_for(const RunArguments& arguments, const RunReporter& reporter, int wait_status) {
+int exit_code_for(const RunArguments& arguments, const RunReporter& reporter, const run::LaunchResult& result) {
+  // As GNU timeout: the timeout decides, whatever status the ended command had.
+  if (result.timed_out) return kTimedOut;
+  const int wait_status = result.wait_status;
   if (WIFSIGNALED(wait_status)) die_by_signal(WTERMSIG(wait_status));
   int code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : kFailure;
   if (code != 0) return code;
@@ -116,6 +124,7 @@ int run_command(const RunArguments& arguments) {
   report_options.json = arguments.json;
   report_options.gen_rules = arguments.gen_rules;
   report_options.catch_faults = arguments.catch_faults;
+  report_options.timeout = options.timeout;
   report_options.text.show_addresses = arguments.addresses;
   RunReporter reporter(out, report_options, options.check);
 
@@ -129,7 +138,7 @@ int run_command(const RunArguments& arguments) {
   }
   reporter.finish(result);
   out.flush();
-  return exit_code_for(arguments, reporter, result.wait_status);
+  return exit_code_for(arguments, reporter, result);
 }
 
 void add_report_options(CLI::App* command, RunArguments& arguments) {
@@ -160,6 +169,11 @@ Action add_run_command(CLI::App& app) {
   command->add_option("--grace", arguments->grace,
                       "How long survivors may take to exit while the exiting thread waits (us, ms or s)")
       ->capture_default_str()
+      ->check(CLI::Validator(validate_duration, "DURATION"));
+  command->add_option("--timeout", arguments->timeout,
+                      "When the command runs longer than this, report every thread of it and of the "
+                      "processes it started, then end them (SIGTERM, and SIGKILL 2 s later) and exit "
+                      "with 124 (us, ms or s)")
       ->check(CLI::Validator(validate_duration, "DURATION"));
   command->add_flag("--follow-forks", arguments->follow_forks,
                     "Also judge every process the command forks, each at its own exit");

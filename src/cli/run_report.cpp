@@ -8,6 +8,7 @@
 #include <string>
 
 #include "report/report.hpp"
+#include "report/text_parts.hpp"
 #include "run/exit_filter.hpp"
 #include "report/verdict_report.hpp"
 
@@ -23,12 +24,21 @@ std::string signal_name(int signal) {
   return abbreviation ? std::string("SIG") + abbreviation : "signal " + std::to_string(signal);
 }
 
+const char* event_name(run::ExitEvent event) {
+  switch (event) {
+    case run::ExitEvent::exit: return "exit";
+    case run::ExitEvent::fatal_signal: return "fatal_signal";
+    case run::ExitEvent::timeout: return "timeout";
+  }
+  return "exit";
+}
+
 nlohmann::json report_to_json(const run::ProcessReport& report, const CheckOptions& check) {
   nlohmann::json json;
   json["pid"] = report.pid;
   if (report.parent_pid != 0) json["parent_pid"] = report.parent_pid;
   json["tid"] = report.tid;
-  json["event"] = report.event == run::ExitEvent::exit ? "exit" : "fatal_signal";
+  json["event"] = event_name(report.event);
   if (report.event == run::ExitEvent::fatal_signal) {
     json["signal"] = signal_name(report.signal);
     if (report.origin.has_fault_address) {
@@ -80,6 +90,8 @@ void RunReporter::add(const run::ProcessReport& report) {
     }
   } else if (report.event == run::ExitEvent::exit) {
     write_exit_text(report);
+  } else if (report.event == run::ExitEvent::timeout) {
+    write_timeout_text(report);
   } else {
     write_signal_text(report);
   }
@@ -122,6 +134,18 @@ void RunReporter::write_signal_text(const run::ProcessReport& report) {
   out_ << '\n';
 }
 
+void RunReporter::write_timeout_text(const run::ProcessReport& report) {
+  out_ << "stray run: pid " << report.pid << describe_parent(report) << " was still running at the ";
+  if (options_.timeout) out_ << text::format_duration(*options_.timeout) << " ";
+  out_ << "timeout; every thread before stray ends it:\n";
+  if (!report.error.empty()) {
+    out_ << "  not inspected: " << report.error << "\n\n";
+    return;
+  }
+  write_text(out_, *report.snapshot, options_.text);
+  out_ << '\n';
+}
+
 // Says why the signal that killed the command came without stacks.
 void RunReporter::write_unseen_signal_text(int signal) {
   out_ << "stray run: the command was killed by " << signal_name(signal) << "; no stacks were taken, ";
@@ -140,7 +164,7 @@ void RunReporter::write_unseen_signal_text(int signal) {
 
 // A shell that runs the test, as `sh -c TEST` does, has no thread of its
 // own to leak, and the test it runs in a child exits unjudged without
-// --follow-forks. A silent pass would hide every leak, so the run says so.
+// --follow-forks. A silent pass would hide every leak, so a note is printed.
 // Test binaries that start helpers are not shells and get no note.
 void RunReporter::write_unjudged_note(const run::LaunchResult& result) {
   static const std::set<std::string> kShells = {"sh", "dash", "bash", "zsh", "ksh", "mksh", "busybox"};
@@ -161,9 +185,14 @@ void RunReporter::finish(const run::LaunchResult& result) {
     document["status"] = status_to_json(wait_status);
     document["processes"] = processes_;
     document["unjudged_exits"] = result.unjudged_exits;
+    document["timed_out"] = result.timed_out;
     out_ << document.dump(2) << '\n';
   } else if (!options_.gen_rules) {
-    if (unseen_crash) write_unseen_signal_text(WTERMSIG(wait_status));
+    if (result.timed_out) {
+      out_ << "stray run: the command ran longer than the timeout, and stray ended it\n";
+    } else if (unseen_crash) {
+      write_unseen_signal_text(WTERMSIG(wait_status));
+    }
     write_unjudged_note(result);
   }
   out_.flush();

@@ -2,6 +2,9 @@
 // or one JSON document, or generated rules, at the end.
 #pragma once
 
+#include <chrono>
+#include <optional>
+
 #include <cstddef>
 #include <ostream>
 
@@ -16,6 +19,7 @@ struct RunReportOptions {
   bool json = false;
   bool gen_rules = false;
   bool catch_faults = false;  // stray run --catch-faults was given
+  std::optional<std::chrono::milliseconds> timeout;  // stray run --timeout
   TextOptions text;
 };
 
@@ -36,6 +40,7 @@ class RunReporter {
  private:
   void write_exit_text(const run::ProcessReport& report);
   void write_signal_text(const run::ProcessReport& report);
+  void write_timeout_text(const run::ProcessReport& report);
   void write_unseen_signal_text(int signal);
   void write_unjudged_note(const run::LaunchResult& result);
 

@@ -8,8 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <limits>
+#include <memory>
 #include <set>
 #include <thread>
 #include <vector>
@@ -22,6 +25,7 @@
 #include "run/exit_filter.hpp"
 #include "run/exit_listener.hpp"
 #include "run/listener_keeper.hpp"
+#include "run/process_tree.hpp"
 #include "run/session_signals.hpp"
 #include "run/spawn.hpp"
 #include "run/thread_tracer.hpp"
@@ -55,6 +59,9 @@ class Session {
   void report_fatal_signal(int pid, int tid, int signal, const SignalOrigin& origin, bool held);
   void release(const HeldCall& call);
   int parent_of_child(int pid) const;
+  int poll_timeout_ms() const;
+  void on_deadline();
+  void report_timeout(int pid);
 
   const LaunchOptions& options_;
   const ReportSink& sink_;
@@ -75,6 +82,11 @@ class Session {
   bool command_exiting_ = false;
   bool grace_cut_ = false;
   LaunchResult result_;
+  // --timeout: counted from the start of the session. After it, the tree
+  // of processes that got SIGTERM, and when they get SIGKILL.
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::unique_ptr<ProcessHandles> timed_out_tree_;
+  std::optional<std::chrono::steady_clock::time_point> kill_at_;
 };
 
 LaunchResult Session::run(const SessionSignals& signals) {
@@ -82,9 +94,14 @@ LaunchResult Session::run(const SessionSignals& signals) {
   while (!wait_status_) {
     pollfd fds[2] = {{signals.fd(), POLLIN, 0}, {listener_.fd(), POLLIN, 0}};
     int count = listener_open_ ? 2 : 1;
-    if (::poll(fds, static_cast<nfds_t>(count), -1) < 0) {
+    int ready = ::poll(fds, static_cast<nfds_t>(count), poll_timeout_ms());
+    if (ready < 0) {
       if (errno == EINTR) continue;
       throw Error(ErrorKind::system, std::string("poll failed: ") + std::strerror(errno));
+    }
+    if (ready == 0) {
+      on_deadline();
+      continue;
     }
     if (fds[0].revents & POLLIN) read_signals(signals.fd());
     if (count == 2 && (fds[1].revents & POLLIN)) {
@@ -351,6 +368,57 @@ void Session::report_fatal_signal(int pid, int tid, int signal, const SignalOrig
     report.snapshot = inspector_.inspect(pid, inspect);
   } catch (const Error& error) {
     spdlog::error("pid {}: inspection at signal {} failed: {}", pid, signal, error.what());
+    report.error = error.what();
+  }
+  sink_(report);
+}
+
+// Milliseconds until the next --timeout step is due, or -1 (none).
+int Session::poll_timeout_ms() const {
+  std::optional<std::chrono::steady_clock::time_point> due;
+  if (options_.timeout && !result_.timed_out && !command_exiting_) {
+    due = started_ + *options_.timeout;
+  } else if (kill_at_) {
+    due = kill_at_;
+  }
+  if (!due) return -1;
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(*due - std::chrono::steady_clock::now());
+  return static_cast<int>(std::clamp<long long>(left.count(), 0, std::numeric_limits<int>::max()));
+}
+
+// The command ran too long: the pidfds are opened first, so that neither
+// the reports, which take time, nor a reaped process lets a signal reach a
+// reused pid.
+void Session::on_deadline() {
+  auto now = std::chrono::steady_clock::now();
+  // A command that has begun to exit finished in time.
+  if (options_.timeout && !result_.timed_out && !command_exiting_ && now >= started_ + *options_.timeout) {
+    result_.timed_out = true;
+    std::vector<int> tree = list_process_tree(pid_);
+    timed_out_tree_ = std::make_unique<ProcessHandles>(tree);
+    for (int pid : tree) report_timeout(pid);
+    timed_out_tree_->signal_all(SIGTERM);
+    kill_at_ = std::chrono::steady_clock::now() + kTimeoutKillAfter;
+  } else if (kill_at_ && now >= *kill_at_) {
+    kill_at_.reset();
+    timed_out_tree_->signal_all(SIGKILL);
+  }
+}
+
+void Session::report_timeout(int pid) {
+  ProcessReport report;
+  report.pid = pid;
+  report.tid = pid;
+  report.event = ExitEvent::timeout;
+  report.parent_pid = parent_of_child(pid);
+  try {
+    report.snapshot = inspector_.inspect(pid, check_options_for(pid).inspect);
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::target_exited || error.kind() == ErrorKind::no_such_process) {
+      spdlog::debug("pid {}: exited before its timeout snapshot: {}", pid, error.what());
+      return;
+    }
+    spdlog::error("pid {}: inspection at the timeout failed: {}", pid, error.what());
     report.error = error.what();
   }
   sink_(report);

@@ -4,6 +4,7 @@
 // where it was parked.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -24,14 +25,23 @@ struct LaunchOptions {
   // raised by the CPU (SIGSEGV, SIGBUS, SIGFPE, SIGILL) is reported with
   // every thread's stack too. Costs two ptrace stops per thread created.
   bool catch_faults = false;
+  // When the command runs longer than this, every thread of it and of the
+  // processes it started is reported, then they get SIGTERM, and SIGKILL
+  // kTimeoutKillAfter later.
+  std::optional<std::chrono::milliseconds> timeout;
   CheckOptions check;  // rules, baseline, grace, inspect options
 };
+
+inline constexpr std::chrono::seconds kTimeoutKillAfter{2};
 
 enum class ExitEvent {
   exit,          // a thread called exit_group
   // A signal whose default action dumps core is about to end the process:
   // sent by the process to itself, or, with catch_faults, from any source.
   fatal_signal,
+  // The command ran longer than LaunchOptions::timeout: a snapshot of each
+  // process of its tree, taken before they are ended.
+  timeout,
 };
 
 // The findings in one process as it began to exit.
@@ -49,7 +59,7 @@ struct ProcessReport {
   // For exit: the verdict on every thread except the held one (it is
   // leaving). For fatal_signal: absent.
   std::optional<CheckResult> check;
-  // For fatal_signal: every thread at the moment of the signal.
+  // For fatal_signal and timeout: every thread at that moment.
   std::optional<Snapshot> snapshot;
   // Non-empty when the process could not be inspected.
   std::string error;
@@ -68,6 +78,8 @@ struct LaunchResult {
   // the exiting one, as for a shell that runs the real test in a child;
   // empty otherwise.
   std::string lone_command_exe;
+  // The command ran longer than LaunchOptions::timeout and was ended.
+  bool timed_out = false;
 };
 
 // Runs argv to completion.

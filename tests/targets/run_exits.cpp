@@ -21,6 +21,8 @@
 //   null-call            call through a null function pointer (SIGSEGV at pc 0)
 //   overflow-thread      a worker thread recurses until its stack overflows (SIGSEGV)
 //   exit-late            exit 0 from main while a detached thread calls _exit(0) 100 ms later
+//   hang                 main joins a thread parked on a condition variable: never exits
+//   hang-ignoring-term   as hang, with SIGTERM ignored
 //   worker-exit N        a worker thread calls exit(N) at once, another returns after
 //                        200 ms, and main returns 0 after 100 ms
 //   not-dumpable-leak    prctl(PR_SET_DUMPABLE, 0), then exit 0 with a leaked parked thread
@@ -289,6 +291,10 @@ int main(int argc, char** argv) {
       ::_exit(0);
     }).detach();
     return 0;
+  }
+  if (mode == "hang" || mode == "hang-ignoring-term") {
+    if (mode == "hang-ignoring-term") std::signal(SIGTERM, SIG_IGN);
+    std::thread(park_forever_on_condition).join();
   }
   if (mode == "worker-exit") {
     std::thread([] { std::this_thread::sleep_for(std::chrono::milliseconds(200)); }).detach();
