@@ -685,6 +685,11 @@ TEST(Run, ExamplesProjectUnderCtest) {
   EXPECT_NE(crashing.exit_code(), 0) << crashing.out;
   EXPECT_NE(crashing.out.find("faulted with SIGSEGV at address 0x0"), std::string::npos) << crashing.out;
   EXPECT_NE(crashing.out.find("fill_buffer"), std::string::npos) << crashing.out;
+  auto hanging = run_command({"ctest", "--test-dir", build, "-R", "JoinsWithoutClosing", "--output-on-failure"},
+                             std::chrono::minutes(2));
+  EXPECT_NE(hanging.exit_code(), 0) << hanging.out;
+  EXPECT_NE(hanging.out.find("was still running at the 3.000 s timeout"), std::string::npos) << hanging.out;
+  EXPECT_NE(hanging.out.find("drain_queue"), std::string::npos) << hanging.out;
   std::filesystem::remove_all(directory);
 }
 

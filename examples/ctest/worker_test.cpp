@@ -2,6 +2,8 @@
 // on its own: the thread it starts is still parked when the test binary
 // exits. Worker.JoinsItsThread passes. Worker.CrashesInWorker fails either
 // way; with CATCH_FAULTS, the output has every thread's stack at the crash.
+// Worker.JoinsWithoutClosing hangs; with TIMEOUT, stray prints every
+// thread's stack before it ends the test.
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -33,6 +35,12 @@ TEST(Worker, JoinsItsThread) {
     queue_closed = true;
   }
   queue_ready.notify_all();
+  worker.join();
+}
+
+// Forgets to close the queue, so the join never returns.
+TEST(Worker, JoinsWithoutClosing) {
+  std::thread worker(drain_queue);
   worker.join();
 }
 
