@@ -99,6 +99,8 @@ TEST(Run, LeakAfterMainThreadExitedHasStack) {
     EXPECT_NE(result.err.find(marked_line("run_exits.cpp", "leaked thread parks here")), std::string::npos)
         << option << "\n" << result.err;
     EXPECT_EQ(result.err.find("partial"), std::string::npos) << option << "\n" << result.err;
+    // No main thread is left to excuse, and no rule excused a thread.
+    EXPECT_NE(result.err.find("expected: none\n"), std::string::npos) << option << "\n" << result.err;
   }
 }
 

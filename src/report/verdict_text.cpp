@@ -50,8 +50,16 @@ std::size_t count_main_threads(const CheckResult& result) {
 }
 
 void write_expected(std::ostream& out, const CheckResult& result, const std::vector<Rule>& rules) {
+  const std::size_t main = count_main_threads(result);
+  const bool any_excused = std::any_of(result.judgement.excused_by_rule.begin(),
+                                       result.judgement.excused_by_rule.end(),
+                                       [](std::size_t excused) { return excused > 0; });
+  if (main == 0 && !any_excused && result.judgement.excused_by_baseline == 0) {
+    out << "expected: none\n";
+    return;
+  }
   out << "expected:\n";
-  if (std::size_t main = count_main_threads(result); main > 0) out << "  " << main << " main thread\n";
+  if (main > 0) out << "  " << main << " main thread\n";
   for (std::size_t r = 0; r < rules.size(); ++r) {
     const std::size_t excused = result.judgement.excused_by_rule[r];
     if (excused == 0) continue;
