@@ -234,6 +234,17 @@ TEST(WatchCli, InvalidArgumentsExitTwo) {
   EXPECT_NE(directory.err.find("/nonexistent/x.jsonl"), std::string::npos) << directory.err;
 }
 
+TEST(WatchCli, CountZeroNamesIntegerRange) {
+  TargetProcess target("parked", {"1"});
+  ASSERT_GT(target.pid(), 0);
+  auto result = run_command({STRAY_BINARY, "watch", std::to_string(target.pid()), "--count", "0", "--out",
+                             temp_path("count.jsonl")});
+  EXPECT_EQ(result.exit_code(), 2);
+  EXPECT_NE(result.err.find("--count: Value 0 not in range 1 to 1000000000"), std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find(".000000"), std::string::npos) << result.err;
+}
+
 TEST(WatchCli, MissingProcessExitsFour) {
   pid_t child = fork();
   if (child == 0) _exit(0);

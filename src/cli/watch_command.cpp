@@ -26,6 +26,10 @@ constexpr const char* kWatchExitCodeHelp =
     "  4  no such process at the start\n"
     "  6  any other error (the series file could not be written)\n";
 
+// Upper bound of --count. Its only purpose is a range that CLI11 prints as
+// plain integers in its error message.
+constexpr std::size_t kMaxSnapshotCount = 1'000'000'000;
+
 struct WatchArguments {
   watch::WatchOptions options;
   std::string interval = "10s";
@@ -185,7 +189,7 @@ Action add_watch_command(CLI::App& app) {
                       "Time between snapshots: a number with ms, s, m, h or d")
       ->capture_default_str();
   CLI::Option* count = command->add_option("--count", arguments->count, "Snapshots to take, then stop")
-                           ->check(CLI::PositiveNumber);
+                           ->check(CLI::Range(std::size_t{1}, kMaxSnapshotCount));
   command->add_option("--duration", arguments->duration, "Stop after this time (ms, s, m, h or d)")
       ->excludes(count);
   command->add_option("--out", options.series_path, "Series file to write (JSON Lines, docs/series.md)")
