@@ -127,6 +127,41 @@ TEST(RulesParser, MissingFileIsInvalidInput) {
   }
 }
 
+TEST(RulesParser, MessagesEscapeControlBytes) {
+  const std::vector<MalformedCase> cases = {
+      {"tp\x1b[31m:x", 1, 1, "unknown key 'tp\\x1b[31m', expected one of"},
+      {"\x1b]0;title\x07", 1, 1, "expected KEY:PATTERN, got '\\x1b]0;title\\x07'"},
+      {"top:a max:\x07", 1, 11, "after 'max:', got '\\x07'"},
+      {"class:cond\x9bvar", 1, 7, "unknown class 'cond\\x9bvar'"},
+      {"class:\xe2\x80\xae" "condvar", 1, 7, "unknown class '\\xe2\\x80\\xaecondvar'"},
+  };
+  for (const MalformedCase& c : cases) {
+    try {
+      parse_rules(c.text, "bad\x1b[2J.supp");
+      ADD_FAILURE() << "accepted: " << c.text;
+    } catch (const RulesSyntaxError& error) {
+      const std::string full_message = error.what();
+      EXPECT_NE(error.message().find(c.message), std::string::npos) << error.message();
+      EXPECT_EQ(full_message.rfind("bad\\x1b[2J.supp:1:", 0), 0u) << full_message;
+      EXPECT_EQ(full_message.find('\x1b'), std::string::npos) << full_message;
+      EXPECT_EQ(full_message.find('\x07'), std::string::npos) << full_message;
+      EXPECT_EQ(full_message.find("\xe2\x80\xae"), std::string::npos) << full_message;
+      EXPECT_EQ(error.file(), "bad\x1b[2J.supp") << "file() keeps the raw name";
+    }
+  }
+}
+
+TEST(RulesParser, LongTextIsCutInMessages) {
+  const std::string key(100'000, 'k');
+  try {
+    parse_rules(key + "\n", "long.supp");
+    ADD_FAILURE() << "accepted a line without ':'";
+  } catch (const RulesSyntaxError& error) {
+    EXPECT_LT(error.message().size(), 400u) << error.message().substr(0, 400);
+    EXPECT_NE(error.message().find("[truncated, 100000 bytes]"), std::string::npos);
+  }
+}
+
 TEST(RulesParser, FormatRoundTrips) {
   const std::string text =
       "start:\"(anonymous namespace)::f(int, char)\" top:a\\*b name:\"x \\\"y\\\"\" class:epoll max:3\n"

@@ -41,7 +41,8 @@ struct Rule {
 
 // A rules file that could not be parsed. what() reads
 // "FILE:LINE:COLUMN: MESSAGE"; line and column count from 1, the column in
-// bytes.
+// bytes. The file name in what() and the text quoted from the file in
+// message() are escaped as the text report escapes target strings.
 class RulesSyntaxError : public Error {
  public:
   RulesSyntaxError(std::string file, std::size_t line, std::size_t column, std::string message);

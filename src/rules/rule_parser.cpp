@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "report/escape.hpp"
 #include "rules/rule_syntax.hpp"
 #include "stray/rules.hpp"
 
@@ -16,6 +17,10 @@ namespace {
 // Upper bound of max:, far above any real thread count, so that a typo
 // with extra digits is reported instead of silently meaning "unlimited".
 constexpr std::size_t kMaxThreadCount = 1'000'000;
+
+// Bytes of a key or pattern quoted in an error message. The rest is cut, so
+// that a long line does not make a long message.
+constexpr std::size_t kMaxQuotedBytes = 200;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
@@ -69,6 +74,10 @@ class LineParser {
     throw RulesSyntaxError(file_, line_number_, position + 1, message);
   }
 
+  // Text from the file, escaped like target strings in the text report, so
+  // that control bytes in the file cannot act on the terminal.
+  static std::string quote(std::string_view text) { return escape_text(cap_length(text, kMaxQuotedBytes)); }
+
   // Skips whitespace; false at the end of the line or at a comment.
   bool skip_spaces() {
     while (pos_ < line_.size() && is_space(line_[pos_])) ++pos_;
@@ -82,11 +91,11 @@ class LineParser {
     }
     const std::string key(line_.substr(start, pos_ - start));
     if (pos_ >= line_.size() || line_[pos_] != ':') {
-      fail(start, "expected KEY:PATTERN, got '" + key + "'");
+      fail(start, "expected KEY:PATTERN, got '" + quote(key) + "'");
     }
     if (key.empty()) fail(start, "expected a key before ':' (one of " + std::string(rules::rule_key_list()) + ")");
     if (key != "max" && !rules::rule_key_from_string(key)) {
-      fail(start, "unknown key '" + key + "', expected one of " + rules::rule_key_list());
+      fail(start, "unknown key '" + quote(key) + "', expected one of " + rules::rule_key_list());
     }
     ++pos_;  // the ':'
     return key;
@@ -140,7 +149,7 @@ class LineParser {
 
   std::size_t parse_max(const std::string& text, std::size_t position) const {
     const std::string expected = "expected a thread count from 1 to " +
-                                 std::to_string(kMaxThreadCount) + " after 'max:', got '" + text + "'";
+                                 std::to_string(kMaxThreadCount) + " after 'max:', got '" + quote(text) + "'";
     if (text.size() > 7 || text.find_first_not_of("0123456789") != std::string::npos) {
       fail(position, expected);
     }
@@ -151,7 +160,7 @@ class LineParser {
 
   void check_class(const std::string& pattern, std::size_t position) const {
     if (has_glob_characters(pattern) || thread_class_from_string(pattern)) return;
-    fail(position, "unknown class '" + pattern + "', expected one of " + class_name_list());
+    fail(position, "unknown class '" + quote(pattern) + "', expected one of " + class_name_list());
   }
 
   std::string_view line_;
@@ -165,7 +174,8 @@ class LineParser {
 RulesSyntaxError::RulesSyntaxError(std::string file, std::size_t line, std::size_t column,
                                    std::string message)
     : Error(ErrorKind::invalid_input,
-            file + ':' + std::to_string(line) + ':' + std::to_string(column) + ": " + message),
+            escape_text(file) + ':' + std::to_string(line) + ':' + std::to_string(column) + ": " +
+                message),
       file_(std::move(file)),
       line_(line),
       column_(column),
