@@ -1,6 +1,7 @@
 // Leak checks of real processes: ignore rules, max:, baselines, the grace
 // period, generated rules and the exit codes of `stray check`.
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -198,6 +199,32 @@ TEST(Check, MalformedRulesRejectedBeforeAttach) {
   target.kill();
   auto gone = check({"--rules", bad}, target.pid());
   EXPECT_EQ(gone.exit_code(), 2) << gone.err;
+}
+
+TEST(Check, DeeplyNestedBaselineExitsTwo) {
+  TargetProcess target("leak_and_pool", {"1"});
+  ASSERT_GT(target.pid(), 0);
+  const std::string deep = write_file("deep.json", std::string(100'000, '[') + std::string(100'000, ']'));
+  auto result = check({"--baseline", deep}, target.pid());
+  ASSERT_TRUE(WIFEXITED(result.status)) << "killed by signal " << WTERMSIG(result.status);
+  EXPECT_EQ(result.exit_code(), 2) << result.err;
+  EXPECT_NE(result.err.find("baseline " + deep + ": invalid snapshot JSON: arrays and objects nested "
+                            "deeper than 64 levels"),
+            std::string::npos)
+      << result.err;
+
+  std::string elements;
+  for (int i = 0; i < 500'000; ++i) elements += "1,";
+  const std::string flat = write_file("flat.json", "[" + elements + "1]");
+  auto array = check({"--baseline", flat}, target.pid());
+  EXPECT_EQ(array.exit_code(), 2) << array.err;
+  EXPECT_NE(array.err.find("(top level): expected an object, got an array of 500001 elements"),
+            std::string::npos)
+      << array.err.substr(0, 500);
+  EXPECT_LT(array.err.size(), 500u) << "the value is not dumped into the message";
+  EXPECT_EQ(result.out, "");
+  std::remove(deep.c_str());
+  std::remove(flat.c_str());
 }
 
 TEST(Check, GeneratedRulesExcuseTheSurvivors) {

@@ -11,6 +11,7 @@
 
 #include "report/escape.hpp"
 #include "report/grouping.hpp"
+#include "report/json_depth.hpp"
 #include "report/report.hpp"
 #include "report/short_paths.hpp"
 #include "report/time_format.hpp"
@@ -703,6 +704,62 @@ TEST(JsonRead, RejectsEveryTruncation) {
 }
 
 // ---------------------------------------------------------------- time
+
+TEST(JsonRead, RejectsDeepNesting) {
+  for (const std::string& text : {std::string(100'000, '[') + std::string(100'000, ']'),
+                                  std::string(100'000, '['),
+                                  "{\"schema\":" + std::string(kMaxJsonDepth, '[')}) {
+    try {
+      parse_snapshot_json(text);
+      ADD_FAILURE() << "accepted " << text.size() << " bytes of nested arrays";
+    } catch (const Error& error) {
+      EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
+      EXPECT_NE(std::string(error.what()).find("nested deeper than 64 levels"), std::string::npos)
+          << error.what();
+    }
+  }
+}
+
+TEST(JsonRead, AcceptsNestingUpToTheLimit) {
+  const std::string nested = std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']');
+  try {
+    parse_snapshot_json(nested);
+    ADD_FAILURE() << "accepted an array as a snapshot";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("(top level): expected an object"), std::string::npos)
+        << error.what();
+  }
+}
+
+// Arrays and objects in a message are counted, not dumped: dumping a value
+// nested 100,000 levels deep (built in memory, past the parser's limit)
+// would overflow the stack.
+TEST(JsonRead, MessagesCountContainers) {
+  json deep = json::array();
+  for (int level = 0; level < 100'000; ++level) deep = json::array({std::move(deep)});
+  EXPECT_NE(rejection_message(deep).find("(top level): expected an object, got an array of 1 element"),
+            std::string::npos);
+
+  json document = to_json(make_snapshot());
+  document["pid"] = json::object({{"a", 1}, {"b", 2}});
+  EXPECT_NE(rejection_message(document).find("pid: expected a positive integer, got an object of 2 members"),
+            std::string::npos);
+  document["pid"] = std::string(1'000'000, 'x');
+  const std::string message = rejection_message(document);
+  EXPECT_NE(message.find("got \"" + std::string(60, 'x') + "\"..."), std::string::npos) << message;
+  EXPECT_LT(message.size(), 200u);
+}
+
+TEST(JsonDepth, CountsBracketsOutsideStrings) {
+  EXPECT_EQ(json_nesting_depth(""), 0u);
+  EXPECT_EQ(json_nesting_depth("42"), 0u);
+  EXPECT_EQ(json_nesting_depth("[[1],{\"a\":[2]}]"), 3u);
+  EXPECT_EQ(json_nesting_depth("[\"[[[{{{\"]"), 1u) << "brackets in a string";
+  EXPECT_EQ(json_nesting_depth("[\"\\\"[[[\"]"), 1u) << "an escaped quote does not end the string";
+  EXPECT_EQ(json_nesting_depth("[\"\\\\\",[[]]]"), 3u) << "an escaped backslash does";
+  EXPECT_EQ(json_nesting_depth("]]]][["), 2u) << "unmatched closing brackets";
+  EXPECT_EQ(json_nesting_depth(std::string(100'000, '{')), 100'000u);
+}
 
 TEST(TimeFormat, FormatsUtcMilliseconds) {
   EXPECT_EQ(format_utc_ms(may_first_noon()), "2024-05-01T12:00:00.123Z");

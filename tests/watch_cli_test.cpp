@@ -293,6 +293,13 @@ TEST(PlotCli, RejectsBadInput) {
   auto format = run_command({STRAY_BINARY, "plot", series_path, "-o", temp_path("x.png")});
   EXPECT_EQ(format.exit_code(), 2);
   EXPECT_NE(format.err.find("name the file *.html or *.svg"), std::string::npos) << format.err;
+
+  std::ofstream(series_path) << std::string(100'000, '[') << std::string(100'000, ']') << "\n";
+  auto deep = run_command({STRAY_BINARY, "plot", series_path, "-o", temp_path("deep.svg")});
+  EXPECT_EQ(deep.exit_code(), 2);
+  EXPECT_NE(deep.err.find("series line 1: arrays and objects nested deeper than 64 levels"),
+            std::string::npos)
+      << deep.err;
   std::remove(series_path.c_str());
 }
 

@@ -254,6 +254,21 @@ TEST(Prometheus, FileIsReplacedWhole) {
   std::filesystem::remove_all(directory);
 }
 
+TEST(Series, DeepNestingIsRejected) {
+  const std::string header = header_to_json(make_header()).dump() + "\n";
+  const std::string deep = "{\"type\":\"comment\",\"x\":" + std::string(100'000, '[') +
+                           std::string(100'000, ']') + "}\n";
+  try {
+    parse_series(header + deep);
+    ADD_FAILURE() << "accepted a line nested 100,000 levels deep";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
+    EXPECT_NE(std::string(error.what()).find("series line 2: arrays and objects nested deeper than 64"),
+              std::string::npos)
+        << error.what();
+  }
+}
+
 TEST(TaskSyscall, ParsesTheThreeForms) {
   auto running = proc::parse_task_syscall("running\n");
   ASSERT_TRUE(running.has_value());

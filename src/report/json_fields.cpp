@@ -8,12 +8,24 @@ namespace {
 
 constexpr std::size_t kMaxQuotedValue = 60;
 
+std::string count_of(std::size_t count, const char* noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
 // A short, escaped rendering of the offending value for the message,
-// because the value may come from a hostile file.
+// because the value may come from a hostile file. Arrays and objects are
+// only counted: dumping them would take time and stack in proportion to
+// their size and depth.
 std::string describe(const json& value) {
-  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (text.size() > kMaxQuotedValue) text = text.substr(0, kMaxQuotedValue) + "...";
-  return escape_text(text);
+  if (value.is_array()) return "an array of " + count_of(value.size(), "element");
+  if (value.is_object()) return "an object of " + count_of(value.size(), "member");
+  if (!value.is_string()) return escape_text(value.dump());
+
+  const std::string& text = value.get_ref<const std::string&>();
+  const json head = text.substr(0, kMaxQuotedValue);
+  std::string quoted = head.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (text.size() > kMaxQuotedValue) quoted += "...";
+  return escape_text(quoted);
 }
 
 std::string prefix(const std::string& path) { return "invalid snapshot JSON: " + path + ": "; }

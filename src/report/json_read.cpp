@@ -1,5 +1,6 @@
 #include <climits>
 
+#include "report/json_depth.hpp"
 #include "report/json_fields.hpp"
 #include "report/report.hpp"
 #include "report/time_format.hpp"
@@ -235,6 +236,10 @@ Snapshot snapshot_from_json(const json& document) {
 }
 
 Snapshot parse_snapshot_json(std::string_view text) {
+  if (json_nesting_depth(text) > kMaxJsonDepth) {
+    throw Error(ErrorKind::invalid_input, "invalid snapshot JSON: arrays and objects nested deeper than " +
+                                              std::to_string(kMaxJsonDepth) + " levels");
+  }
   json document = json::parse(text, nullptr, false);
   if (document.is_discarded()) {
     throw Error(ErrorKind::invalid_input, "invalid snapshot JSON: the text is not valid JSON");

@@ -54,8 +54,9 @@ std::string hex_address(std::uint64_t value);
 // the offending field and what was expected, and no other exception.
 Snapshot snapshot_from_json(const nlohmann::json& json);
 
-// Parses JSON text and reads it with snapshot_from_json. Invalid JSON
-// throws stray::Error(invalid_input) as well.
+// Parses JSON text and reads it with snapshot_from_json. Invalid JSON, and
+// arrays and objects nested deeper than kMaxJsonDepth, throw
+// stray::Error(invalid_input) as well.
 Snapshot parse_snapshot_json(std::string_view text);
 
 }  // namespace stray

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "report/escape.hpp"
+#include "report/json_depth.hpp"
 #include "report/time_format.hpp"
 #include "stray/error.hpp"
 #include "watch/series_json.hpp"
@@ -179,6 +180,11 @@ Series parse_series(std::string_view text) {
     }
     std::string_view line = text.substr(position, newline - position);
     position = newline + 1;
+    if (json_nesting_depth(line) > kMaxJsonDepth) {
+      throw Error(ErrorKind::invalid_input, "series line " + std::to_string(line_number) +
+                                                ": arrays and objects nested deeper than " +
+                                                std::to_string(kMaxJsonDepth) + " levels");
+    }
     json object = json::parse(line, nullptr, false);
     if (object.is_discarded() || !object.is_object()) {
       throw Error(ErrorKind::invalid_input,
