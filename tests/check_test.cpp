@@ -227,6 +227,19 @@ TEST(Check, DeeplyNestedBaselineExitsTwo) {
   std::remove(flat.c_str());
 }
 
+TEST(Check, OversizedRulesFileExitsTwo) {
+  TargetProcess target("leak_and_pool", {"1"});
+  ASSERT_GT(target.pid(), 0);
+  // A sparse file of zero bytes, 1 byte over the limit: like /dev/zero, but finite.
+  const std::string zeros = write_file("zeros.supp", "");
+  ASSERT_EQ(::truncate(zeros.c_str(), (off_t{64} << 20) + 1), 0);
+  auto result = check({"--rules", zeros}, target.pid());
+  EXPECT_EQ(result.exit_code(), 2) << result.err;
+  EXPECT_NE(result.err.find("rules file " + zeros + ": larger than 64 MiB"), std::string::npos)
+      << result.err.substr(0, 500);
+  std::remove(zeros.c_str());
+}
+
 TEST(Check, GeneratedRulesExcuseTheSurvivors) {
   TargetProcess target("leak_and_pool", {"3", "leak"});
   ASSERT_GT(target.pid(), 0);

@@ -1,9 +1,12 @@
 // The rules-file parser and the glob matcher over demangled names.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <string>
 
+#include "io/input_file.hpp"
 #include "rules/glob.hpp"
 #include "stray/rules.hpp"
 
@@ -160,6 +163,39 @@ TEST(RulesParser, LongTextIsCutInMessages) {
     EXPECT_LT(error.message().size(), 400u) << error.message().substr(0, 400);
     EXPECT_NE(error.message().find("[truncated, 100000 bytes]"), std::string::npos);
   }
+}
+
+// A file of zeros, made sparse so that creating it costs nothing.
+std::string sparse_file(const std::string& name, off_t size) {
+  const std::string path = testing::TempDir() + "stray_rules_" + std::to_string(::getpid()) + "_" + name;
+  std::ofstream{path};
+  EXPECT_EQ(::truncate(path.c_str(), size), 0) << path;
+  return path;
+}
+
+TEST(RulesParser, OversizedFileIsRejected) {
+  const auto limit = static_cast<off_t>(io::kMaxRulesFileBytes);
+  const std::string too_large = sparse_file("too_large.supp", limit + 1);
+  try {
+    load_rules_file(too_large);
+    ADD_FAILURE() << "a file over the limit was accepted";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
+    EXPECT_NE(std::string(error.what()).find("rules file " + too_large + ": larger than 64 MiB"),
+              std::string::npos)
+        << error.what();
+  }
+
+  const std::string at_limit = sparse_file("at_limit.supp", limit);
+  try {
+    load_rules_file(at_limit);
+    ADD_FAILURE() << "a line of zero bytes was accepted";
+  } catch (const RulesSyntaxError& error) {
+    EXPECT_NE(error.message().find("expected KEY:PATTERN"), std::string::npos)
+        << "a file of exactly the limit is read and parsed: " << error.message().substr(0, 200);
+  }
+  std::remove(too_large.c_str());
+  std::remove(at_limit.c_str());
 }
 
 TEST(RulesParser, FormatRoundTrips) {

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "classify/proc_class.hpp"
+#include "io/input_file.hpp"
 #include "proc/task_syscall.hpp"
 #include "stray/error.hpp"
 #include "support/target_process.hpp"
@@ -254,6 +255,24 @@ TEST(Prometheus, FileIsReplacedWhole) {
   std::filesystem::remove_all(directory);
 }
 
+// A directory under /tmp, removed with its contents at the end of the test.
+class ScratchDirectory {
+ public:
+  ScratchDirectory() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "stray-watch-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
+    path_ = pattern;
+  }
+  ~ScratchDirectory() { std::filesystem::remove_all(path_); }
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
 TEST(Series, DeepNestingIsRejected) {
   const std::string header = header_to_json(make_header()).dump() + "\n";
   const std::string deep = "{\"type\":\"comment\",\"x\":" + std::string(100'000, '[') +
@@ -264,6 +283,53 @@ TEST(Series, DeepNestingIsRejected) {
   } catch (const Error& error) {
     EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
     EXPECT_NE(std::string(error.what()).find("series line 2: arrays and objects nested deeper than 64"),
+              std::string::npos)
+        << error.what();
+  }
+}
+
+// The file is read in chunks of 1 MiB, so lines cross chunk boundaries.
+TEST(Series, FileReadsLikeText) {
+  std::vector<nlohmann::json> records = {header_to_json(make_header())};
+  for (int second = 0; second < 3000; ++second) {
+    SeriesGroup reader = make_group(std::string(200, 'r') + std::to_string(second), "read", 3);
+    records.push_back(sample_to_json(make_sample({reader, make_group("main", "sleep", 1)}, second)));
+  }
+  std::string text = to_lines(records);
+  ASSERT_GT(text.size(), std::size_t{1} << 20) << "more than one chunk";
+  text += "{\"type\":\"snap";  // an incomplete last line
+
+  ScratchDirectory directory;
+  const std::string path = directory.file("series.jsonl");
+  std::ofstream(path, std::ios::binary) << text;
+  const Series from_file = read_series_file(path);
+  const Series from_text = parse_series(text);
+  ASSERT_EQ(from_file.samples.size(), 3000u);
+  ASSERT_EQ(from_text.samples.size(), 3000u);
+  for (std::size_t i = 0; i < from_file.samples.size(); ++i) {
+    ASSERT_EQ(from_file.samples[i].groups.size(), 2u) << i;
+    EXPECT_EQ(from_file.samples[i].groups[0].start_routine, from_text.samples[i].groups[0].start_routine)
+        << i;
+    EXPECT_EQ(from_file.samples[i].time, from_text.samples[i].time) << i;
+  }
+  ASSERT_EQ(from_file.warnings.size(), 1u);
+  EXPECT_EQ(from_file.warnings, from_text.warnings);
+  EXPECT_NE(from_file.warnings[0].find("series line 3002 is incomplete"), std::string::npos)
+      << from_file.warnings[0];
+}
+
+TEST(Series, OverlongLineIsRejected) {
+  ScratchDirectory directory;
+  const std::string path = directory.file("zeros.jsonl");
+  std::ofstream{path};
+  // A sparse file of zero bytes and no newline, like /dev/zero.
+  ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(io::kMaxSeriesLineBytes) + (2 << 20)), 0);
+  try {
+    read_series_file(path);
+    ADD_FAILURE() << "accepted a line longer than the limit";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
+    EXPECT_NE(std::string(error.what()).find("series file " + path + ": line 1 is longer than 64 MiB"),
               std::string::npos)
         << error.what();
   }

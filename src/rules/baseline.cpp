@@ -1,26 +1,17 @@
 // Reading a baseline snapshot from a file.
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
+#include "io/input_file.hpp"
+#include "report/escape.hpp"
 #include "report/report.hpp"
 #include "stray/rules.hpp"
 
 namespace stray {
 
 Baseline load_baseline(const std::string& path, bool by_group) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    throw Error(ErrorKind::invalid_input,
-                "baseline " + path + ": cannot be opened: " + std::strerror(errno));
-  }
-  std::ostringstream text;
-  text << file.rdbuf();
+  const std::string text = io::read_input_file(path, "baseline", io::kMaxBaselineBytes);
   try {
-    return Baseline{parse_snapshot_json(text.str()), by_group};
+    return Baseline{parse_snapshot_json(text), by_group};
   } catch (const Error& error) {
-    throw Error(ErrorKind::invalid_input, "baseline " + path + ": " + error.what());
+    throw Error(ErrorKind::invalid_input, "baseline " + escape_text(path) + ": " + error.what());
   }
 }
 

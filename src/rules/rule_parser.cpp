@@ -1,11 +1,7 @@
 // The rules-file parser. One rule per line, made of whitespace-separated
 // KEY:PATTERN terms; '#' outside a quoted pattern starts a comment. The
 // format is documented in docs/rules.md.
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
+#include "io/input_file.hpp"
 #include "report/escape.hpp"
 #include "rules/rule_syntax.hpp"
 #include "stray/rules.hpp"
@@ -197,15 +193,7 @@ std::vector<Rule> parse_rules(std::string_view text, const std::string& file) {
 }
 
 std::vector<Rule> load_rules_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    throw Error(ErrorKind::invalid_input,
-                "rules file " + path + ": cannot be opened: " + std::strerror(errno));
-  }
-  std::ostringstream text;
-  text << file.rdbuf();
-  if (file.bad()) throw Error(ErrorKind::invalid_input, "rules file " + path + ": read failed");
-  return parse_rules(text.str(), path);
+  return parse_rules(io::read_input_file(path, "rules file", io::kMaxRulesFileBytes), path);
 }
 
 }  // namespace stray

@@ -1,9 +1,5 @@
 // Reading a JSON Lines series back, checking every field it uses.
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
+#include "io/input_file.hpp"
 #include "report/escape.hpp"
 #include "report/json_depth.hpp"
 #include "report/time_format.hpp"
@@ -164,49 +160,76 @@ void read_record(Series& series, const LineReader& reader, bool first) {
   }
 }
 
-}  // namespace
-
-Series parse_series(std::string_view text) {
-  Series series;
-  std::size_t position = 0;
-  std::size_t line_number = 0;
-  while (position < text.size()) {
-    ++line_number;
-    std::size_t newline = text.find('\n', position);
-    if (newline == std::string_view::npos) {
-      series.warnings.push_back("series line " + std::to_string(line_number) +
-                                " is incomplete (no newline) and was skipped");
-      break;
-    }
-    std::string_view line = text.substr(position, newline - position);
-    position = newline + 1;
+// Reads a series one line at a time, so that a file is checked line by
+// line as it is read.
+class SeriesParser {
+ public:
+  // Reads one complete line, without its newline.
+  void add_line(std::string_view line) {
+    ++line_number_;
     if (json_nesting_depth(line) > kMaxJsonDepth) {
-      throw Error(ErrorKind::invalid_input, "series line " + std::to_string(line_number) +
+      throw Error(ErrorKind::invalid_input, "series line " + std::to_string(line_number_) +
                                                 ": arrays and objects nested deeper than " +
                                                 std::to_string(kMaxJsonDepth) + " levels");
     }
     json object = json::parse(line, nullptr, false);
     if (object.is_discarded() || !object.is_object()) {
       throw Error(ErrorKind::invalid_input,
-                  "series line " + std::to_string(line_number) + ": not a JSON object");
+                  "series line " + std::to_string(line_number_) + ": not a JSON object");
     }
-    read_record(series, LineReader(object, line_number), line_number == 1);
+    read_record(series_, LineReader(object, line_number_), line_number_ == 1);
   }
-  if (line_number == 0 || (line_number == 1 && !series.warnings.empty())) {
-    throw Error(ErrorKind::invalid_input, "series has no header line");
+
+  // Ends the series. `incomplete_line` is the text after the last newline.
+  Series finish(std::string_view incomplete_line) {
+    if (!incomplete_line.empty()) {
+      series_.warnings.push_back("series line " + std::to_string(line_number_ + 1) +
+                                 " is incomplete (no newline) and was skipped");
+    }
+    if (line_number_ == 0) throw Error(ErrorKind::invalid_input, "series has no header line");
+    return std::move(series_);
   }
-  return series;
+
+ private:
+  Series series_;
+  std::size_t line_number_ = 0;
+};
+
+}  // namespace
+
+Series parse_series(std::string_view text) {
+  SeriesParser parser;
+  std::size_t newline = text.find('\n');
+  while (newline != std::string_view::npos) {
+    parser.add_line(text.substr(0, newline));
+    text.remove_prefix(newline + 1);
+    newline = text.find('\n');
+  }
+  return parser.finish(text);
 }
 
 Series read_series_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    throw Error(ErrorKind::invalid_input,
-                "cannot open series file " + path + ": " + std::strerror(errno));
+  constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
+  io::InputFile file(path, "series file");
+  SeriesParser parser;
+  std::string pending;  // read but not yet parsed: at most one incomplete line
+  std::size_t line_number = 1;
+  while (file.read_some(pending, kChunkBytes) > 0) {
+    std::size_t start = 0;
+    std::size_t newline = pending.find('\n');
+    while (newline != std::string::npos) {
+      parser.add_line(std::string_view(pending).substr(start, newline - start));
+      ++line_number;
+      start = newline + 1;
+      newline = pending.find('\n', start);
+    }
+    pending.erase(0, start);
+    if (pending.size() > io::kMaxSeriesLineBytes) {
+      file.fail("line " + std::to_string(line_number) + " is longer than " +
+                io::format_size_limit(io::kMaxSeriesLineBytes) + ", the maximum length of a line");
+    }
   }
-  std::ostringstream text;
-  text << file.rdbuf();
-  return parse_series(text.str());
+  return parser.finish(pending);
 }
 
 }  // namespace stray::watch
