@@ -201,6 +201,22 @@ TEST(Check, MalformedRulesRejectedBeforeAttach) {
   EXPECT_EQ(gone.exit_code(), 2) << gone.err;
 }
 
+// A report lost to a full disk fails the check, even with survivors.
+TEST(Check, WriteFailureExitsSix) {
+  TargetProcess target("leak_and_pool", {"1", "leak"});
+  ASSERT_GT(target.pid(), 0);
+  ASSERT_EQ(check({"--grace", "0ms"}, target.pid()).exit_code(), 1) << "the check itself finds the leak";
+  for (const char* format : {"--addresses", "--json", "--gen-rules"}) {
+    auto result = run_command({"/bin/sh", "-c", "exec \"$0\" check --grace 0ms \"$1\" \"$2\" > /dev/full",
+                               STRAY_BINARY, format, std::to_string(target.pid())});
+    EXPECT_EQ(result.exit_code(), 6) << format << "\n" << result.err;
+    EXPECT_NE(result.err.find("stray: writing standard output failed: No space left on device"),
+              std::string::npos)
+        << format << "\n" << result.err;
+  }
+  EXPECT_EQ(test::check_released(target.pid()), "");
+}
+
 TEST(Check, DeeplyNestedBaselineExitsTwo) {
   TargetProcess target("leak_and_pool", {"1"});
   ASSERT_GT(target.pid(), 0);

@@ -102,6 +102,30 @@ TEST(Cli, MissingProcessExitsWithFour) {
   EXPECT_EQ(result.out, "");
 }
 
+// Runs `stray ARGS...` with its standard output on /dev/full, where every
+// write fails with ENOSPC.
+test::CommandResult run_to_full_disk(const std::vector<std::string>& arguments) {
+  std::vector<std::string> argv = {"/bin/sh", "-c", "exec \"$0\" \"$@\" > /dev/full", STRAY_BINARY};
+  argv.insert(argv.end(), arguments.begin(), arguments.end());
+  return run_command(argv);
+}
+
+TEST(Cli, SnapshotWriteFailureExitsSix) {
+  TargetProcess target("parked", {"2"});
+  ASSERT_GT(target.pid(), 0);
+  const std::string pid = std::to_string(target.pid());
+  ASSERT_EQ(run_command({STRAY_BINARY, "snapshot", pid}).exit_code(), 0) << "the snapshot itself works";
+  for (const std::vector<std::string>& arguments :
+       {std::vector<std::string>{"snapshot", pid}, std::vector<std::string>{"snapshot", "--json", pid}}) {
+    auto result = run_to_full_disk(arguments);
+    EXPECT_EQ(result.exit_code(), 6) << arguments[1] << "\n" << result.err;
+    EXPECT_NE(result.err.find("stray: writing standard output failed: No space left on device"),
+              std::string::npos)
+        << result.err;
+  }
+  EXPECT_EQ(test::check_released(target.pid()), "");
+}
+
 TEST(Cli, BadArgumentsExitWithTwo) {
   EXPECT_EQ(run_command({STRAY_BINARY}).exit_code(), 2);
   EXPECT_EQ(run_command({STRAY_BINARY, "snapshot"}).exit_code(), 2);

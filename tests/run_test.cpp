@@ -239,6 +239,29 @@ TEST(Run, ReportFileNotInherited) {
   std::filesystem::remove_all(directory);
 }
 
+TEST(Run, ReportWriteFailureExitsSix) {
+  for (const char* format : {"--addresses", "--json", "--gen-rules"}) {
+    auto result = run_command(stray_run({"--grace", "0ms", "--report", "/dev/full", format},
+                                        {target_path("run_exits"), "leak"}));
+    EXPECT_EQ(result.exit_code(), 6) << format << "\n" << result.err;
+    EXPECT_NE(result.err.find("stray: writing report file /dev/full failed: No space left on device"),
+              std::string::npos)
+        << format << "\n" << result.err;
+  }
+
+  // On standard error the message is lost too, but the exit code shows the failure.
+  auto on_stderr = run_command({"/bin/sh", "-c", "exec \"$0\" run --grace 0ms -- \"$1\" leak 2> /dev/full",
+                                STRAY_BINARY, target_path("run_exits")});
+  EXPECT_EQ(on_stderr.exit_code(), 6);
+}
+
+TEST(Run, FailedCommandKeepsCodeWhenReportLost) {
+  auto result =
+      run_command(stray_run({"--json", "--report", "/dev/full"}, {target_path("run_exits"), "code", "3"}));
+  EXPECT_EQ(result.exit_code(), 3) << result.err;
+  EXPECT_NE(result.err.find("stray: writing report file /dev/full failed"), std::string::npos) << result.err;
+}
+
 TEST(Run, SegvReproducedWithoutStacks) {
   auto result = run_command(stray_run({}, {target_path("run_exits"), "segv"}));
   ASSERT_TRUE(WIFSIGNALED(result.status)) << result.err;

@@ -1,8 +1,10 @@
 // stray watch and stray plot end to end, on a target whose threads leak at
 // a known rate.
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -245,6 +247,41 @@ TEST(WatchCli, CountZeroNamesIntegerRange) {
   EXPECT_EQ(result.err.find(".000000"), std::string::npos) << result.err;
 }
 
+// A directory under /tmp, removed with its contents at the end of the test.
+class ScratchDirectory {
+ public:
+  ScratchDirectory() {
+    std::string pattern = "/tmp/stray-watch-cli-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
+    path_ = pattern;
+  }
+  ~ScratchDirectory() { std::filesystem::remove_all(path_); }
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+TEST(WatchCli, SummaryWriteFailureExitsSix) {
+  TargetProcess target("parked", {"1"});
+  ASSERT_GT(target.pid(), 0);
+  ScratchDirectory directory;
+  const std::string series_path = directory.file("series.jsonl");
+  auto result = run_command({"/bin/sh", "-c",
+                             "exec \"$0\" watch \"$1\" --count 2 --interval 10ms --out \"$2\" > /dev/full",
+                             STRAY_BINARY, std::to_string(target.pid()), series_path});
+  EXPECT_EQ(result.exit_code(), 6) << result.err;
+  EXPECT_NE(result.err.find("stray: writing standard output failed: No space left on device"),
+            std::string::npos)
+      << result.err;
+  watch::Series series = watch::read_series_file(series_path);
+  EXPECT_EQ(series.samples.size(), 2u);
+  EXPECT_TRUE(series.end.has_value());
+}
+
 TEST(WatchCli, MissingProcessExitsFour) {
   pid_t child = fork();
   if (child == 0) _exit(0);
@@ -301,6 +338,25 @@ TEST(PlotCli, RejectsBadInput) {
             std::string::npos)
       << deep.err;
   std::remove(series_path.c_str());
+}
+
+TEST(PlotCli, WriteFailureExitsSix) {
+  TargetProcess target("parked", {"1"});
+  ASSERT_GT(target.pid(), 0);
+  ScratchDirectory directory;
+  const std::string series_path = directory.file("series.jsonl");
+  auto watch = run_command({STRAY_BINARY, "watch", std::to_string(target.pid()), "--count", "2", "--interval",
+                            "10ms", "--out", series_path});
+  ASSERT_EQ(watch.exit_code(), 0) << watch.err;
+  // The plot is written through this link to /dev/full, where every write
+  // fails with ENOSPC.
+  const std::string output_path = directory.file("full.svg");
+  ASSERT_EQ(::symlink("/dev/full", output_path.c_str()), 0);
+  auto result = run_command({STRAY_BINARY, "plot", series_path, "-o", output_path});
+  EXPECT_EQ(result.exit_code(), 6) << result.err;
+  EXPECT_NE(result.err.find("stray: writing output file " + output_path + " failed: No space left on device"),
+            std::string::npos)
+      << result.err;
 }
 
 }  // namespace

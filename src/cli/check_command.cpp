@@ -1,14 +1,17 @@
 // `stray check PID`: judge every thread of a process against ignore rules
 // and a baseline, and exit with a distinct code when unexpected survivors
 // remain after the grace period.
-#include <iostream>
+#include <unistd.h>
+
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/report_output.hpp"
 #include "report/verdict_report.hpp"
 #include "stray/check.hpp"
 #include "stray/rules.hpp"
@@ -60,16 +63,21 @@ int run_check(const CheckArguments& arguments) {
   Inspector inspector;
   const CheckResult result = check_process(inspector, arguments.pid, options);
 
+  std::ostringstream text;
   if (arguments.gen_rules) {
-    write_generated_rules(std::cout, result.snapshot, result.judgement);
+    write_generated_rules(text, result.snapshot, result.judgement);
   } else if (arguments.json) {
-    std::cout << verdict_to_json(result, options.rules, options.grace).dump(2) << '\n';
+    text << verdict_to_json(result, options.rules, options.grace).dump(2) << '\n';
   } else {
     TextOptions text_options;
     text_options.show_addresses = arguments.addresses;
-    write_verdict_text(std::cout, result, options.rules, text_options);
+    write_verdict_text(text, result, options.rules, text_options);
   }
-  std::cout.flush();
+  // A report that could not be written fails the check with exit code 6,
+  // even when there are survivors, because the user never sees them.
+  ReportOutput out(STDOUT_FILENO, "standard output");
+  out.write(text.str());
+  out.finish();
 
   if (result.judgement.survivors > 0) return arguments.error_exitcode;
   return any_partial(result.snapshot) ? kPartial : kSuccess;

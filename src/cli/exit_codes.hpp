@@ -12,7 +12,7 @@ enum ExitCode : int {
   kPartial = 3,          // the report was printed, but some thread is incomplete
   kNoProcess = 4,        // no such process, or it exited during the operation
   kNotPermitted = 5,     // permission denied, or another tracer is attached
-  kFailure = 6,          // any other error (a kernel thread, a failed system call)
+  kFailure = 6,          // any other error (a kernel thread, a failed system call or write)
   kTimedOut = 124,       // stray run --timeout: the command ran too long (as GNU timeout)
 };
 
@@ -23,7 +23,8 @@ inline constexpr const char* kExitCodeHelp =
     "  3  report printed, but some thread could be captured only in part\n"
     "  4  no such process, or it exited during the snapshot\n"
     "  5  permission denied, or the process is already traced\n"
-    "  6  any other error (a kernel thread, a failed system call)\n";
+    "  6  any other error (a kernel thread, a failed system call, a failed write of the\n"
+    "     report)\n";
 
 inline constexpr const char* kCheckExitCodeHelp =
     "Exit codes:\n"
@@ -33,7 +34,8 @@ inline constexpr const char* kCheckExitCodeHelp =
     "  3  no unexpected survivor, but some thread could be captured only in part\n"
     "  4  no such process, or it exited during the check\n"
     "  5  permission denied, or the process is already traced\n"
-    "  6  any other error (a kernel thread, a failed system call)\n";
+    "  6  any other error (a kernel thread, a failed system call, a failed write of the report,\n"
+    "     which wins over 1 and 3)\n";
 
 // Footer of `stray --help`, which covers every command.
 inline constexpr const char* kAllExitCodeHelp =
@@ -44,7 +46,8 @@ inline constexpr const char* kAllExitCodeHelp =
     "  3  report printed, but some thread could be captured only in part\n"
     "  4  no such process, or it exited during the operation\n"
     "  5  permission denied, or the process is already traced\n"
-    "  6  any other error (a kernel thread, a failed system call)\n";
+    "  6  any other error (a kernel thread, a failed system call, a failed write of the\n"
+    "     output)\n";
 
 inline int exit_code_for(ErrorKind kind) {
   switch (kind) {

@@ -1,14 +1,13 @@
 // `stray plot FILE -o growth.html|growth.svg`: draws a series.
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/report_output.hpp"
 #include "plot/html_plot.hpp"
 #include "plot/svg_plot.hpp"
+#include "report/escape.hpp"
 #include "stray/error.hpp"
 #include "watch/series_json.hpp"
 
@@ -44,13 +43,10 @@ int run_plot(const PlotArguments& arguments) {
   plot::PlotData data = plot::make_plot_data(series, arguments.groups);
   std::string text = svg ? plot::render_svg(data) : plot::render_html(data);
 
-  std::ofstream out(arguments.output_path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) {
-    throw Error(ErrorKind::system,
-                "cannot write " + arguments.output_path + ": " + std::strerror(errno));
-  }
+  ReportOutput out(arguments.output_path, "output file " + escape_text(arguments.output_path),
+                   ErrorKind::system);
+  out.write(text);
+  out.finish();
   return kSuccess;
 }
 

@@ -4,25 +4,24 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
-#include <ext/stdio_filebuf.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/duration.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/report_output.hpp"
 #include "cli/run_report.hpp"
+#include "report/escape.hpp"
 #include "run/launcher.hpp"
 #include "run/spawn.hpp"
 #include "stray/rules.hpp"
-
 
 namespace stray::cli {
 
@@ -37,7 +36,8 @@ inline constexpr const char* kRunExitCodeHelp =
     "  1    the command exited with 0 but unexpected survivors were found\n"
     "       (--error-exitcode N chooses this code)\n"
     "  2    invalid command line or rules file (nothing was started)\n"
-    "  6    the command exited with 0 but a process could not be inspected\n"
+    "  6    the command exited with 0 but a process could not be inspected, or the report\n"
+    "       could not be written\n"
     "  124  the command ran longer than --timeout and was ended\n"
     "  126  the command could not be executed; 127: it was not found\n";
 
@@ -90,13 +90,17 @@ run::LaunchOptions load_launch_options(const RunArguments& arguments) {
   std::exit(128 + signal);
 }
 
-int exit_code_for(const RunArguments& arguments, const RunReporter& reporter, const run::LaunchResult& result) {
-  // As GNU timeout: the timeout decides, whatever status the ended command had.
+// As GNU timeout, the timeout decides, whatever status the ended command
+// had. Then the command's own failure comes first. A report that could not
+// be written comes before survivors, because the user never sees them.
+int exit_code_for(const RunArguments& arguments, const RunReporter& reporter, bool report_lost,
+                  const run::LaunchResult& result) {
   if (result.timed_out) return kTimedOut;
   const int wait_status = result.wait_status;
   if (WIFSIGNALED(wait_status)) die_by_signal(WTERMSIG(wait_status));
   int code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : kFailure;
   if (code != 0) return code;
+  if (report_lost) return kFailure;
   if (reporter.survivors() > 0) return arguments.error_exitcode;
   if (reporter.failed_inspections() > 0) return kFailure;
   return kSuccess;
@@ -104,21 +108,13 @@ int exit_code_for(const RunArguments& arguments, const RunReporter& reporter, co
 
 int run_command(const RunArguments& arguments) {
   const run::LaunchOptions options = load_launch_options(arguments);
-  // The report file is opened close-on-exec ("e"), so the command does not
-  // inherit it as an extra fd.
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, std::fclose);
-  std::unique_ptr<__gnu_cxx::stdio_filebuf<char>> file_buffer;
-  std::unique_ptr<std::ostream> file_stream;
+  ReportOutput standard_error(STDERR_FILENO, "standard error");
+  std::optional<ReportOutput> file;
   if (!arguments.report_file.empty()) {
-    file.reset(std::fopen(arguments.report_file.c_str(), "we"));
-    if (!file) {
-      throw Error(ErrorKind::invalid_input,
-                  "cannot open report file " + arguments.report_file + ": " + std::strerror(errno));
-    }
-    file_buffer = std::make_unique<__gnu_cxx::stdio_filebuf<char>>(file.get(), std::ios::out);
-    file_stream = std::make_unique<std::ostream>(file_buffer.get());
+    file.emplace(arguments.report_file, "report file " + escape_text(arguments.report_file),
+                 ErrorKind::invalid_input);
   }
-  std::ostream& out = file_stream ? *file_stream : std::cerr;
+  ReportOutput& out = file ? *file : standard_error;
 
   RunReportOptions report_options;
   report_options.json = arguments.json;
@@ -137,8 +133,9 @@ int run_command(const RunArguments& arguments) {
     return run::exec_failure_exit_code(error.error_number());
   }
   reporter.finish(result);
-  out.flush();
-  return exit_code_for(arguments, reporter, result);
+  out.close();
+  if (out.failed()) std::cerr << "stray: " << out.error() << '\n';
+  return exit_code_for(arguments, reporter, out.failed(), result);
 }
 
 void add_report_options(CLI::App* command, RunArguments& arguments) {

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "report/report.hpp"
@@ -72,7 +73,7 @@ nlohmann::json status_to_json(int wait_status) {
 
 }  // namespace
 
-RunReporter::RunReporter(std::ostream& out, const RunReportOptions& options, const CheckOptions& check)
+RunReporter::RunReporter(ReportOutput& out, const RunReportOptions& options, const CheckOptions& check)
     : out_(out), options_(options), check_(check) {}
 
 void RunReporter::add(const run::ProcessReport& report) {
@@ -81,84 +82,85 @@ void RunReporter::add(const run::ProcessReport& report) {
   survivors_ += report.survivors();
   if (!report.error.empty()) ++failed_;
 
+  std::ostringstream text;
   if (options_.json) {
     processes_.push_back(report_to_json(report, check_));
   } else if (options_.gen_rules) {
     // Every process of a --follow-forks run reports, and most have no survivor.
     if (report.check && report.survivors() > 0) {
-      write_generated_rules(out_, report.check->snapshot, report.check->judgement);
+      write_generated_rules(text, report.check->snapshot, report.check->judgement);
     }
   } else if (report.event == run::ExitEvent::exit) {
-    write_exit_text(report);
+    write_exit_text(text, report);
   } else if (report.event == run::ExitEvent::timeout) {
-    write_timeout_text(report);
+    write_timeout_text(text, report);
   } else {
-    write_signal_text(report);
+    write_signal_text(text, report);
   }
-  out_.flush();
+  out_.write(text.str());
 }
 
 // A process without survivors is not mentioned, so passing tests stay quiet.
-void RunReporter::write_exit_text(const run::ProcessReport& report) {
+void RunReporter::write_exit_text(std::ostream& out, const run::ProcessReport& report) {
   if (report.error.empty() && report.survivors() == 0) return;
-  out_ << "stray run: pid " << report.pid << describe_parent(report) << " began to exit (exit_group in tid "
+  out << "stray run: pid " << report.pid << describe_parent(report) << " began to exit (exit_group in tid "
        << report.tid << ")\n";
   if (!report.error.empty()) {
-    out_ << "  not inspected: " << report.error << "\n\n";
+    out << "  not inspected: " << report.error << "\n\n";
     return;
   }
-  write_verdict_text(out_, *report.check, check_.rules, options_.text);
-  out_ << '\n';
+  write_verdict_text(out, *report.check, check_.rules, options_.text);
+  out << '\n';
 }
 
-void RunReporter::write_signal_text(const run::ProcessReport& report) {
+void RunReporter::write_signal_text(std::ostream& out, const run::ProcessReport& report) {
   const run::SignalOrigin& origin = report.origin;
-  out_ << "stray run: pid " << report.pid << describe_parent(report);
+  out << "stray run: pid " << report.pid << describe_parent(report);
   if (origin.has_fault_address) {
-    out_ << ": tid " << report.tid << " faulted with " << signal_name(report.signal) << " at address "
+    out << ": tid " << report.tid << " faulted with " << signal_name(report.signal) << " at address "
          << hex_address(origin.fault_address);
   } else if (origin.raised_by_kernel) {
-    out_ << ": tid " << report.tid << " received " << signal_name(report.signal) << " from the kernel";
+    out << ": tid " << report.tid << " received " << signal_name(report.signal) << " from the kernel";
   } else if (origin.sender_pid == report.pid) {
-    out_ << " sent itself " << signal_name(report.signal) << " (tid " << report.tid << ")";
+    out << " sent itself " << signal_name(report.signal) << " (tid " << report.tid << ")";
   } else {
-    out_ << " received " << signal_name(report.signal) << " from pid " << origin.sender_pid
+    out << " received " << signal_name(report.signal) << " from pid " << origin.sender_pid
          << " (tid " << report.tid << ")";
   }
-  out_ << "; every thread at that moment:\n";
+  out << "; every thread at that moment:\n";
   if (!report.error.empty()) {
-    out_ << "  not inspected: " << report.error << "\n\n";
+    out << "  not inspected: " << report.error << "\n\n";
     return;
   }
-  write_text(out_, *report.snapshot, options_.text);
-  out_ << '\n';
+  write_text(out, *report.snapshot, options_.text);
+  out << '\n';
 }
 
-void RunReporter::write_timeout_text(const run::ProcessReport& report) {
-  out_ << "stray run: pid " << report.pid << describe_parent(report) << " was still running at the ";
-  if (options_.timeout) out_ << text::format_duration(*options_.timeout) << " ";
-  out_ << "timeout; every thread before stray ends it:\n";
+void RunReporter::write_timeout_text(std::ostream& out, const run::ProcessReport& report) {
+  out << "stray run: pid " << report.pid << describe_parent(report) << " was still running at the ";
+  if (options_.timeout) out << text::format_duration(*options_.timeout) << " ";
+  out << "timeout; every thread before stray ends it:\n";
   if (!report.error.empty()) {
-    out_ << "  not inspected: " << report.error << "\n\n";
+    out << "  not inspected: " << report.error << "\n\n";
     return;
   }
-  write_text(out_, *report.snapshot, options_.text);
-  out_ << '\n';
+  write_text(out, *report.snapshot, options_.text);
+  out << '\n';
 }
 
 // Says why the signal that killed the command came without stacks.
-void RunReporter::write_unseen_signal_text(int signal) {
-  out_ << "stray run: the command was killed by " << signal_name(signal) << "; no stacks were taken, ";
+void RunReporter::write_unseen_signal_text(std::ostream& out, int signal) {
+  out << "stray run: the command was killed by " << signal_name(signal) << "; no stacks were taken, ";
   if (!run::is_reported_signal(signal)) {
-    out_ << "because stray takes them only for signals that dump core\n";
+    out << "because stray takes them only for signals that dump core\n";
   } else if (!options_.catch_faults) {
     // A fault raised by the CPU or a signal from another process involves
     // no system call of the command, so the exit filter held no thread.
-    out_ << "because it came from a CPU fault or from another process, which stray sees only when "
+    out << "because it came from a CPU fault or from another process, which stray sees only when "
             "it traces the command; rerun with --catch-faults to get every thread's stack at that "
             "moment\n";
   } else {
-    out_ << "because no thread was seen receiving it\n";
+    out << "because no thread was seen receiving it\n";
   }
 }
 
@@ -166,11 +168,11 @@ void RunReporter::write_unseen_signal_text(int signal) {
 // own to leak, and the test it runs in a child exits unjudged without
 // --follow-forks. A silent pass would hide every leak, so a note is printed.
 // Test binaries that start helpers are not shells and get no note.
-void RunReporter::write_unjudged_note(const run::LaunchResult& result) {
+void RunReporter::write_unjudged_note(std::ostream& out, const run::LaunchResult& result) {
   static const std::set<std::string> kShells = {"sh", "dash", "bash", "zsh", "ksh", "mksh", "busybox"};
   std::string name = std::filesystem::path(result.lone_command_exe).filename().string();
   if (result.unjudged_exits == 0 || kShells.count(name) == 0) return;
-  out_ << "stray run: note: the command is a shell (" << name << "), and " << result.unjudged_exits
+  out << "stray run: note: the command is a shell (" << name << "), and " << result.unjudged_exits
        << (result.unjudged_exits == 1 ? " process" : " processes")
        << " that it started exited unjudged; use --follow-forks to judge the test it ran\n";
 }
@@ -178,6 +180,7 @@ void RunReporter::write_unjudged_note(const run::LaunchResult& result) {
 void RunReporter::finish(const run::LaunchResult& result) {
   const int wait_status = result.wait_status;
   bool unseen_crash = WIFSIGNALED(wait_status) && !saw_fatal_signal_;
+  std::ostringstream text;
   if (options_.json) {
     nlohmann::json document;
     document["schema"] = kRunSchemaName;
@@ -186,16 +189,16 @@ void RunReporter::finish(const run::LaunchResult& result) {
     document["processes"] = processes_;
     document["unjudged_exits"] = result.unjudged_exits;
     document["timed_out"] = result.timed_out;
-    out_ << document.dump(2) << '\n';
+    text << document.dump(2) << '\n';
   } else if (!options_.gen_rules) {
     if (result.timed_out) {
-      out_ << "stray run: the command ran longer than the timeout, and stray ended it\n";
+      text << "stray run: the command ran longer than the timeout, and stray ended it\n";
     } else if (unseen_crash) {
-      write_unseen_signal_text(WTERMSIG(wait_status));
+      write_unseen_signal_text(text, WTERMSIG(wait_status));
     }
-    write_unjudged_note(result);
+    write_unjudged_note(text, result);
   }
-  out_.flush();
+  out_.write(text.str());
 }
 
 }  // namespace stray::cli

@@ -3,13 +3,13 @@
 #pragma once
 
 #include <chrono>
-#include <optional>
-
 #include <cstddef>
+#include <optional>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
 
+#include "cli/report_output.hpp"
 #include "report/report.hpp"
 #include "run/launcher.hpp"
 
@@ -25,26 +25,28 @@ struct RunReportOptions {
 
 class RunReporter {
  public:
-  RunReporter(std::ostream& out, const RunReportOptions& options, const CheckOptions& check);
+  // A failed write to `out` does not stop the run: the command goes on,
+  // and the caller sees the failure in out.failed().
+  RunReporter(ReportOutput& out, const RunReportOptions& options, const CheckOptions& check);
 
   // Takes one process report; text is written at once.
   void add(const run::ProcessReport& report);
   // Writes what waits for the end (JSON, rules), the note on a crash whose
-  // stacks could not be taken, and the note on child processes that exited
-  // unjudged while the command itself had no other thread.
+  // stacks could not be taken or on a timeout, and the note on child
+  // processes that a shell started and that exited unjudged.
   void finish(const run::LaunchResult& result);
 
   std::size_t survivors() const { return survivors_; }
   std::size_t failed_inspections() const { return failed_; }
 
  private:
-  void write_exit_text(const run::ProcessReport& report);
-  void write_signal_text(const run::ProcessReport& report);
-  void write_timeout_text(const run::ProcessReport& report);
-  void write_unseen_signal_text(int signal);
-  void write_unjudged_note(const run::LaunchResult& result);
+  void write_exit_text(std::ostream& out, const run::ProcessReport& report);
+  void write_signal_text(std::ostream& out, const run::ProcessReport& report);
+  void write_timeout_text(std::ostream& out, const run::ProcessReport& report);
+  void write_unseen_signal_text(std::ostream& out, int signal);
+  void write_unjudged_note(std::ostream& out, const run::LaunchResult& result);
 
-  std::ostream& out_;
+  ReportOutput& out_;
   RunReportOptions options_;
   const CheckOptions& check_;
   nlohmann::json processes_ = nlohmann::json::array();

@@ -1,8 +1,11 @@
-#include <iostream>
+#include <unistd.h>
+
 #include <memory>
+#include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/report_output.hpp"
 #include "report/report.hpp"
 #include "stray/inspect.hpp"
 
@@ -27,14 +30,17 @@ bool any_partial(const Snapshot& snapshot) {
 int run_snapshot(const SnapshotArguments& arguments) {
   Inspector inspector;
   Snapshot snapshot = inspector.inspect(arguments.pid, arguments.inspect);
+  std::ostringstream text;
   if (arguments.json) {
-    std::cout << to_json(snapshot).dump(2) << '\n';
+    text << to_json(snapshot).dump(2) << '\n';
   } else {
     TextOptions options;
     options.show_addresses = arguments.addresses;
-    write_text(std::cout, snapshot, options);
+    write_text(text, snapshot, options);
   }
-  std::cout.flush();
+  ReportOutput out(STDOUT_FILENO, "standard output");
+  out.write(text.str());
+  out.finish();
   return any_partial(snapshot) ? kPartial : kSuccess;
 }
 

@@ -1,14 +1,17 @@
 // `stray watch PID`: a snapshot every interval, written as a time series.
 #include <signal.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/report_output.hpp"
 #include "cli/watch_duration.hpp"
 #include "report/escape.hpp"
 #include "watch/watch_loop.hpp"
@@ -24,7 +27,7 @@ constexpr const char* kWatchExitCodeHelp =
     "  2  invalid command line, or the series file cannot be opened\n"
     "  3  every snapshot failed (the series records why, for example permission denied)\n"
     "  4  no such process at the start\n"
-    "  6  any other error (the series file could not be written)\n";
+    "  6  any other error (the series file or the summary could not be written)\n";
 
 // Upper bound of --count. Its only purpose is a range that CLI11 prints as
 // plain integers in its error message.
@@ -99,24 +102,24 @@ std::string fastest_growing(const watch::SeriesSample& first, const watch::Serie
   return escape_text(best->label()) + " +" + std::to_string(best_growth);
 }
 
-void print_summary(const watch::WatchResult& result, const std::string& series_path) {
+void write_summary(std::ostream& out, const watch::WatchResult& result, const std::string& series_path) {
   const auto& end = result.end;
-  std::cout << "watch of pid " << result.header.pid << " " << quote_text(result.header.comm)
-            << " ended: " << to_string(end.reason) << "\n";
-  std::cout << "  snapshots: " << end.snapshots << " (" << end.failed << " failed), alerts: "
-            << end.alerts << "\n";
+  out << "watch of pid " << result.header.pid << " " << quote_text(result.header.comm)
+      << " ended: " << to_string(end.reason) << "\n";
+  out << "  snapshots: " << end.snapshots << " (" << end.failed << " failed), alerts: " << end.alerts
+      << "\n";
   if (result.first && result.last) {
-    std::cout << "  threads: " << result.first->threads << " -> " << result.last->threads << "\n";
-    std::cout << "  fastest-growing group: " << fastest_growing(*result.first, *result.last) << "\n";
+    out << "  threads: " << result.first->threads << " -> " << result.last->threads << "\n";
+    out << "  fastest-growing group: " << fastest_growing(*result.first, *result.last) << "\n";
   }
   if (end.first_duration) {
-    std::cout << "  snapshot cost: first " << milliseconds(*end.first_duration);
+    out << "  snapshot cost: first " << milliseconds(*end.first_duration);
     if (end.later_median_duration) {
-      std::cout << ", later median " << milliseconds(*end.later_median_duration);
+      out << ", later median " << milliseconds(*end.later_median_duration);
     }
-    std::cout << "\n";
+    out << "\n";
   }
-  std::cout << "  series: " << escape_text(series_path) << "\n" << std::flush;
+  out << "  series: " << escape_text(series_path) << "\n";
 }
 
 // Fills the options that need parsing; returns an error message or "".
@@ -146,7 +149,11 @@ int run_watch_command(WatchArguments& arguments) {
   auto result = watch::run_watch(
       arguments.options, [&](std::chrono::nanoseconds timeout) { return signals.pause(timeout); },
       std::cerr);
-  print_summary(result, arguments.options.series_path);
+  std::ostringstream summary;
+  write_summary(summary, result, arguments.options.series_path);
+  ReportOutput out(STDOUT_FILENO, "standard output");
+  out.write(summary.str());
+  out.finish();
   if (result.end.reason == watch::EndReason::alert) return arguments.alert_exit_code;
   if (result.end.snapshots > 0 && result.end.failed == result.end.snapshots) {
     std::cerr << "stray: every snapshot failed; the series file records each error\n";
