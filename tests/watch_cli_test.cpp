@@ -1,11 +1,14 @@
 // stray watch and stray plot end to end, on a target whose threads leak at
 // a known rate.
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -264,6 +267,77 @@ class ScratchDirectory {
  private:
   std::string path_;
 };
+
+mode_t file_type(const std::string& path) {
+  struct stat status {};
+  if (::lstat(path.c_str(), &status) != 0) return 0;
+  return status.st_mode & S_IFMT;
+}
+
+TEST(WatchCli, PrometheusSpecialFileExitsTwo) {
+  TargetProcess target("parked", {"1"});
+  ASSERT_GT(target.pid(), 0);
+  ScratchDirectory directory;
+  std::ofstream(directory.file("target.txt")) << "kept\n";
+  std::vector<std::pair<std::string, std::string>> cases;  // path, expected problem
+  ASSERT_EQ(::symlink(directory.file("target.txt").c_str(), directory.file("link.prom").c_str()), 0);
+  cases.emplace_back(directory.file("link.prom"), "is a symbolic link");
+  ASSERT_EQ(::mkfifo(directory.file("fifo.prom").c_str(), 0644), 0);
+  cases.emplace_back(directory.file("fifo.prom"), "is a FIFO");
+  if (::geteuid() == 0) {
+    // The numbers of /dev/null; stray must refuse the node before any write.
+    ASSERT_EQ(::mknod(directory.file("device.prom").c_str(), S_IFCHR | 0644, ::makedev(1, 3)), 0);
+    cases.emplace_back(directory.file("device.prom"), "is a character device");
+  } else {
+    std::cout << "not root: the character device case is skipped\n";
+  }
+  cases.emplace_back(directory.file("missing/stray.prom"), "cannot create");
+
+  const std::string series_path = directory.file("series.jsonl");
+  for (const auto& [path, problem] : cases) {
+    const mode_t type_before = file_type(path);
+    auto result = run_command({STRAY_BINARY, "watch", std::to_string(target.pid()), "--count", "1", "--out",
+                               series_path, "--prometheus", path});
+    EXPECT_EQ(result.exit_code(), 2) << path << "\n" << result.err;
+    EXPECT_NE(result.err.find("stray: --prometheus " + path + ": " + problem), std::string::npos)
+        << result.err;
+    EXPECT_EQ(file_type(path), type_before) << path << " was replaced";
+    EXPECT_FALSE(std::filesystem::exists(series_path)) << "the watch stops before it starts";
+  }
+  std::ifstream kept(directory.file("target.txt"));
+  std::string line;
+  std::getline(kept, line);
+  EXPECT_EQ(line, "kept");
+  EXPECT_EQ(test::check_released(target.pid()), "");
+}
+
+// A failed write of the Prometheus file during the watch is logged, the
+// watch goes on, and the exit code reports it.
+TEST(WatchCli, PrometheusReplacedDuringWatchExitsSix) {
+  TargetProcess target("parked", {"1"});
+  ASSERT_GT(target.pid(), 0);
+  ScratchDirectory directory;
+  const std::string prometheus_path = directory.file("stray.prom");
+  const std::string series_path = directory.file("series.jsonl");
+  BackgroundCommand watch({STRAY_BINARY, "watch", std::to_string(target.pid()), "--interval", "100ms",
+                           "--count", "20", "--out", series_path, "--prometheus", prometheus_path});
+  ASSERT_GT(watch.pid(), 0);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (file_type(prometheus_path) != S_IFREG && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(file_type(prometheus_path), S_IFREG) << "the first snapshot wrote the file";
+  ASSERT_EQ(::unlink(prometheus_path.c_str()), 0);
+  ASSERT_EQ(::mkfifo(prometheus_path.c_str(), 0644), 0);
+
+  EXPECT_EQ(watch.wait(std::chrono::seconds(30)), 6) << watch.err();
+  EXPECT_NE(watch.err().find("cannot write " + prometheus_path + ": is a FIFO"), std::string::npos)
+      << watch.err();
+  EXPECT_NE(watch.out().find("writes failed"), std::string::npos) << watch.out();
+  EXPECT_EQ(file_type(prometheus_path), S_IFIFO);
+  watch::Series series = watch::read_series_file(series_path);
+  EXPECT_EQ(series.samples.size(), 20u) << "the watch went on";
+}
 
 TEST(WatchCli, SummaryWriteFailureExitsSix) {
   TargetProcess target("parked", {"1"});

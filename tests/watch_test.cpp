@@ -2,6 +2,7 @@
 // Prometheus text, and the /proc-only count on a real target.
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -272,6 +273,88 @@ class ScratchDirectory {
  private:
   std::string path_;
 };
+
+std::string read_whole_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+}
+
+// A symbolic link, a FIFO and (as root) a character device made with mknod
+// in the scratch directory, each of which a rename would replace.
+std::vector<std::pair<std::string, mode_t>> make_special_files(const ScratchDirectory& directory) {
+  std::vector<std::pair<std::string, mode_t>> files;
+  std::ofstream(directory.file("target.txt")) << "kept\n";
+  EXPECT_EQ(::symlink(directory.file("target.txt").c_str(), directory.file("link.prom").c_str()), 0);
+  files.emplace_back(directory.file("link.prom"), S_IFLNK);
+  EXPECT_EQ(::mkfifo(directory.file("fifo.prom").c_str(), 0644), 0);
+  files.emplace_back(directory.file("fifo.prom"), S_IFIFO);
+  if (::geteuid() == 0) {
+    // The numbers of /dev/null. The node is made here only to be refused, and
+    // nothing is written to it.
+    EXPECT_EQ(::mknod(directory.file("device.prom").c_str(), S_IFCHR | 0644, ::makedev(1, 3)), 0);
+    files.emplace_back(directory.file("device.prom"), S_IFCHR);
+  }
+  return files;
+}
+
+mode_t file_type(const std::string& path) {
+  struct stat status {};
+  if (::lstat(path.c_str(), &status) != 0) return 0;
+  return status.st_mode & S_IFMT;
+}
+
+TEST(Prometheus, OnlyRegularFileIsReplaced) {
+  ScratchDirectory directory;
+  for (const auto& [path, type] : make_special_files(directory)) {
+    ASSERT_EQ(file_type(path), type) << path;
+    try {
+      write_file_atomically(path, "stray_threads 1\n");
+      ADD_FAILURE() << "replaced " << path;
+    } catch (const Error& error) {
+      EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
+      EXPECT_NE(std::string(error.what()).find("cannot write " + path + ": is a"), std::string::npos)
+          << error.what();
+    }
+    EXPECT_EQ(file_type(path), type) << path << " was replaced";
+    EXPECT_THROW(check_prometheus_path(path), Error) << path;
+  }
+  EXPECT_EQ(read_whole_file(directory.file("target.txt")), "kept\n");
+
+  const std::string regular = directory.file("regular.prom");
+  std::ofstream(regular) << "old\n";
+  EXPECT_NO_THROW(check_prometheus_path(regular));
+  write_file_atomically(regular, "new\n");
+  EXPECT_EQ(read_whole_file(regular), "new\n");
+  EXPECT_NO_THROW(check_prometheus_path(directory.file("absent.prom")));
+  EXPECT_FALSE(std::filesystem::exists(directory.file("absent.prom")))
+      << "the check leaves nothing behind";
+}
+
+TEST(Prometheus, TemporaryFileIsNeverFollowed) {
+  ScratchDirectory directory;
+  const std::string path = directory.file("stray.prom");
+  const std::string temporary = path + "." + std::to_string(::getpid()) + ".tmp";
+  std::ofstream(directory.file("victim.txt")) << "kept\n";
+  ASSERT_EQ(::symlink(directory.file("victim.txt").c_str(), temporary.c_str()), 0);
+  write_file_atomically(path, "stray_threads 1\n");
+  EXPECT_EQ(read_whole_file(path), "stray_threads 1\n");
+  EXPECT_EQ(read_whole_file(directory.file("victim.txt")), "kept\n");
+  EXPECT_EQ(file_type(directory.file("victim.txt")), S_IFREG);
+}
+
+TEST(Prometheus, MissingDirectoryFailsTheCheck) {
+  ScratchDirectory directory;
+  const std::string path = directory.file("missing/stray.prom");
+  try {
+    check_prometheus_path(path);
+    ADD_FAILURE() << "accepted " << path;
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::invalid_input);
+    EXPECT_NE(std::string(error.what()).find("--prometheus " + path + ": cannot create"), std::string::npos)
+        << error.what();
+    EXPECT_NE(std::string(error.what()).find("No such file or directory"), std::string::npos);
+  }
+}
 
 TEST(Series, DeepNestingIsRejected) {
   const std::string header = header_to_json(make_header()).dump() + "\n";

@@ -24,10 +24,11 @@ constexpr const char* kWatchExitCodeHelp =
     "Exit codes:\n"
     "  0  the watch ended: count or duration reached, Ctrl-C or SIGTERM, or the target exited\n"
     "  N  a growth alert fired and --alert-exitcode N was given (the watch stops there)\n"
-    "  2  invalid command line, or the series file cannot be opened\n"
+    "  2  invalid command line, or the series or Prometheus file cannot be created\n"
     "  3  every snapshot failed (the series records why, for example permission denied)\n"
     "  4  no such process at the start\n"
-    "  6  any other error (the series file or the summary could not be written)\n";
+    "  6  any other error (the series, the Prometheus file or the summary could not be\n"
+    "     written)\n";
 
 // Upper bound of --count. Its only purpose is a range that CLI11 prints as
 // plain integers in its error message.
@@ -120,6 +121,10 @@ void write_summary(std::ostream& out, const watch::WatchResult& result, const st
     out << "\n";
   }
   out << "  series: " << escape_text(series_path) << "\n";
+  if (result.prometheus_failures > 0) {
+    out << "  Prometheus file: " << result.prometheus_failures << " of " << end.snapshots
+        << " writes failed\n";
+  }
 }
 
 // Fills the options that need parsing; returns an error message or "".
@@ -154,6 +159,14 @@ int run_watch_command(WatchArguments& arguments) {
   ReportOutput out(STDOUT_FILENO, "standard output");
   out.write(summary.str());
   out.finish();
+  // A failure to write an output comes before the alert and the failed
+  // snapshots, as it does for survivors in stray check.
+  if (result.prometheus_failures > 0) {
+    std::cerr << "stray: " << result.prometheus_failures << " of " << result.end.snapshots
+              << " writes of the Prometheus file " << escape_text(arguments.options.prometheus_path)
+              << " failed; the errors are logged above\n";
+    return kFailure;
+  }
   if (result.end.reason == watch::EndReason::alert) return arguments.alert_exit_code;
   if (result.end.snapshots > 0 && result.end.failed == result.end.snapshots) {
     std::cerr << "stray: every snapshot failed; the series file records each error\n";

@@ -1,6 +1,7 @@
 #include "watch/prometheus.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <map>
 
+#include "report/escape.hpp"
 #include "report/utf8.hpp"
 #include "stray/error.hpp"
 
@@ -103,8 +105,44 @@ void write_classes(Exposition& out, const SeriesSample& sample) {
 }
 
 [[noreturn]] void throw_write_failure(const std::string& path, const char* call) {
-  throw Error(ErrorKind::system,
-              std::string("cannot write ") + path + ": " + call + " failed: " + std::strerror(errno));
+  throw Error(ErrorKind::system, "cannot write " + escape_text(path) + ": " + call +
+                                     " failed: " + std::strerror(errno));
+}
+
+const char* file_type_name(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+// "" when `path` is absent or a regular file, which a rename may replace;
+// otherwise why it may not be replaced.
+std::string replace_problem(const std::string& path) {
+  struct stat status {};
+  if (::lstat(path.c_str(), &status) != 0) {
+    if (errno == ENOENT) return "";
+    return std::string("cannot be examined: ") + std::strerror(errno);
+  }
+  if (S_ISREG(status.st_mode)) return "";
+  return std::string("is ") + file_type_name(status.st_mode) +
+         "; expected a regular file or no file, because the file is replaced by rename";
+}
+
+std::string temporary_path(const std::string& path) {
+  return path + "." + std::to_string(::getpid()) + ".tmp";
+}
+
+// Creates the temporary file for `path`. A file left under that name by an
+// earlier process with the same pid is removed first. O_EXCL and
+// O_NOFOLLOW make sure that the write goes to a new file, never through a
+// symbolic link planted under the temporary name.
+int create_temporary(const std::string& temporary) {
+  ::unlink(temporary.c_str());
+  return ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 }
 
 }  // namespace
@@ -148,9 +186,29 @@ std::string format_prometheus(const SeriesHeader& header, const SeriesSample& sa
   return out.text();
 }
 
+void check_prometheus_path(const std::string& path) {
+  const std::string prefix = "--prometheus " + escape_text(path) + ": ";
+  const std::string problem = replace_problem(path);
+  if (!problem.empty()) throw Error(ErrorKind::invalid_input, prefix + problem);
+
+  const std::string temporary = temporary_path(path);
+  const int fd = create_temporary(temporary);
+  if (fd < 0) {
+    throw Error(ErrorKind::invalid_input, prefix + "cannot create " + escape_text(temporary) +
+                                              ": " + std::strerror(errno));
+  }
+  ::close(fd);
+  ::unlink(temporary.c_str());
+}
+
 void write_file_atomically(const std::string& path, const std::string& text) {
-  std::string temporary = path + "." + std::to_string(::getpid()) + ".tmp";
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const std::string problem = replace_problem(path);
+  if (!problem.empty()) {
+    throw Error(ErrorKind::invalid_input, "cannot write " + escape_text(path) + ": " + problem);
+  }
+
+  const std::string temporary = temporary_path(path);
+  int fd = create_temporary(temporary);
   if (fd < 0) throw_write_failure(temporary, "open");
   std::size_t written = 0;
   while (written < text.size()) {
@@ -172,6 +230,9 @@ void write_file_atomically(const std::string& path, const std::string& text) {
     ::unlink(temporary.c_str());
     throw_write_failure(temporary, synced ? "close" : "fsync");
   }
+  // NOTE: a file that another process puts at `path` after the check above
+  // is still replaced, because rename(2) has no flag that replaces only a
+  // regular file.
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     int error = errno;
     ::unlink(temporary.c_str());

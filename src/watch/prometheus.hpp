@@ -27,11 +27,19 @@ std::string escape_label_value(std::string_view raw);
 std::string format_prometheus(const SeriesHeader& header, const SeriesSample& sample,
                               std::size_t top_groups = kDefaultPrometheusGroups);
 
+// Checks, before a watch starts, that write_file_atomically can write
+// `path`: it is absent or a regular file, and a file can be created in its
+// directory. Throws stray::Error(invalid_input) naming the path and the
+// problem.
+void check_prometheus_path(const std::string& path);
+
 // Writes `text` to `path` atomically: to PATH.PID.tmp in the same
 // directory, flushed to disk, then renamed over `path`, so a collector
 // never reads half a file. The temporary name does not end in ".prom",
-// which the textfile collector ignores. Throws stray::Error(system) naming
-// the path and the failed call.
+// which the textfile collector ignores. Only a regular file at `path` is
+// replaced: a symbolic link, FIFO, device or other non-regular file throws
+// stray::Error(invalid_input), and a failed call throws
+// stray::Error(system). Both name the path.
 void write_file_atomically(const std::string& path, const std::string& text);
 
 }  // namespace stray::watch

@@ -53,6 +53,7 @@ class Watch {
   Watch(const WatchOptions& options, std::ostream& alert_out)
       : options_(options), alert_out_(alert_out), detector_(options.alert_options) {
     result_.header = make_header(options);
+    if (!options.prometheus_path.empty()) check_prometheus_path(options.prometheus_path);
     writer_.emplace(options.series_path);
     writer_->write(header_to_json(result_.header));
   }
@@ -122,8 +123,9 @@ class Watch {
     return !alerts.empty();
   }
 
-  // A failed export is logged and the watch goes on: the series is the
-  // primary output, and the next snapshot may write the file again.
+  // A failed export is logged and counted, and the watch goes on: the
+  // series is the primary output, and the next snapshot may write the file
+  // again. Each distinct error is logged once in a row.
   void export_prometheus(const SeriesSample& sample) {
     if (options_.prometheus_path.empty()) return;
     try {
@@ -131,6 +133,7 @@ class Watch {
                             format_prometheus(result_.header, sample, options_.prometheus_groups));
       last_export_error_.clear();
     } catch (const Error& error) {
+      ++result_.prometheus_failures;
       if (error.what() != last_export_error_) spdlog::error("pid {}: {}", options_.pid, error.what());
       last_export_error_ = error.what();
     }

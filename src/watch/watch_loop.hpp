@@ -40,14 +40,17 @@ struct WatchResult {
   SeriesEnd end;
   std::optional<SeriesSample> first;  // first successful snapshot
   std::optional<SeriesSample> last;   // last successful snapshot
+  std::size_t prometheus_failures = 0;  // snapshots whose Prometheus file was not written
 };
 
 // Runs the watch until its count or duration is reached, `pause` returns
 // false, the target exits, or (with stop_on_alert) an alert fires. A
 // snapshot that fails is recorded with its error and the watch goes on.
 // Alerts are also written to `alert_out`, one line each. Throws
-// stray::Error when the process does not exist at the start or the series
-// file cannot be written.
+// stray::Error when the process does not exist at the start, the series
+// file cannot be written, or the Prometheus file cannot be written at the
+// start (check_prometheus_path). A Prometheus write that fails later is
+// logged and counted in the result.
 WatchResult run_watch(const WatchOptions& options, const Pause& pause, std::ostream& alert_out);
 
 // One line describing an alert, escaped for a terminal.
