@@ -141,6 +141,7 @@ TEST(PlotChromium, DrawsLinesAndLegend) {
   std::string directory = std::string(STRAY_BUILD_DIR) + "/plot_chromium";
   std::filesystem::create_directories(directory);
   std::string series_path = directory + "/growth.jsonl", html_path = directory + "/growth.html";
+  std::filesystem::remove(series_path);  // left by an earlier run, for inspection; a watch keeps it
   auto watch = test::run_command({STRAY_BINARY, "watch", std::to_string(target.pid()), "--interval", "100ms",
                                   "--count", "12", "--out", series_path, "--alert", "--alert-window", "5",
                                   "--alert-min-growth", "3"});

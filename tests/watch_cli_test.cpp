@@ -25,8 +25,13 @@ using test::BackgroundCommand;
 using test::run_command;
 using test::TargetProcess;
 
+// A path of its own for this test process. A file left there by an
+// earlier process with the same pid is removed, because a watch does not
+// write over a series that has data.
 std::string temp_path(const std::string& name) {
-  return "/tmp/stray_watch_cli_" + std::to_string(getpid()) + "_" + name;
+  std::string path = "/tmp/stray_watch_cli_" + std::to_string(getpid()) + "_" + name;
+  std::remove(path.c_str());
+  return path;
 }
 
 std::string read_file(const std::string& path) {
@@ -368,6 +373,24 @@ TEST(WatchCli, MissingProcessExitsFour) {
 
 // After pthread_exit in main, the main thread is a zombie while the others
 // run: the watch goes on and reads the stacks through a live thread.
+TEST(WatchCli, SeriesWithDataIsNotReplaced) {
+  TargetProcess target("parked", {"1"});
+  ASSERT_GT(target.pid(), 0);
+  std::string series_path = temp_path("kept.jsonl");
+  auto first = run_command({STRAY_BINARY, "watch", std::to_string(target.pid()), "--count", "1", "--out",
+                            series_path});
+  ASSERT_EQ(first.exit_code(), 0) << first.err;
+  std::string before = read_file(series_path);
+  ASSERT_FALSE(before.empty());
+
+  auto second = run_command({STRAY_BINARY, "watch", std::to_string(target.pid()), "--count", "1", "--out",
+                             series_path});
+  EXPECT_EQ(second.exit_code(), 2) << second.err;
+  EXPECT_NE(second.err.find("already has data"), std::string::npos) << second.err;
+  EXPECT_EQ(read_file(series_path), before);
+  std::remove(series_path.c_str());
+}
+
 TEST(WatchCli, MainThreadExitedIsWatched) {
   TargetProcess target("parked", {"2", "main-exits"});
   ASSERT_GT(target.pid(), 0);

@@ -29,6 +29,7 @@ std::size_t churn_connections(const Service& service, const std::string& request
 void watch_while_churning(const Service& service, const std::string& request,
                           const std::string& terminator, const std::string& name) {
   std::string series_path = "/tmp/stray_watch_" + name + "_" + std::to_string(getpid()) + ".jsonl";
+  std::remove(series_path.c_str());  // from an earlier process with this pid; a watch keeps it
   std::atomic<bool> stop{false};
   std::size_t answered = 0;
   std::thread client([&] { answered = churn_connections(service, request, terminator, stop); });

@@ -203,7 +203,7 @@ Action add_watch_command(CLI::App& app) {
   auto arguments = std::make_shared<WatchArguments>();
   auto& options = arguments->options;
   CLI::App* command = app.add_subcommand(
-      "watch", "Take a snapshot every interval and append thread counts per group to a series file");
+      "watch", "Take a snapshot every interval and write thread counts per group to a new series file");
   command->add_option("pid", options.pid, "Process to watch")->required()->check(kPidRange);
   command->add_option("--interval", arguments->interval,
                       "Time between snapshots: a number with ms, s, m, h or d")
@@ -212,7 +212,7 @@ Action add_watch_command(CLI::App& app) {
                            ->check(CLI::Range(std::size_t{1}, kMaxSnapshotCount));
   command->add_option("--duration", arguments->duration, "Stop after this time (ms, s, m, h or d)")
       ->excludes(count);
-  command->add_option("--out", options.series_path, "Series file to write (JSON Lines, docs/series.md)")
+  command->add_option("--out", options.series_path, "New series file to write (JSON Lines, docs/series.md); a file with data is never replaced")
       ->required();
   command->add_flag("--light", arguments->light,
                     "Count threads by name and class from /proc only, without stopping the target");

@@ -1,4 +1,8 @@
 // Writing the JSON Lines series: one object per record.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -83,11 +87,27 @@ nlohmann::json end_to_json(const SeriesEnd& end) {
   return object;
 }
 
+// A series holds one watch: its reader accepts one header line. So a file
+// that already has data, most likely an earlier watch, is never truncated.
 SeriesWriter::SeriesWriter(const std::string& path) : path_(path) {
-  file_ = std::fopen(path.c_str(), "we");
-  if (file_ == nullptr) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) {
     throw Error(ErrorKind::invalid_input,
                 "cannot open series file " + path + " for writing: " + std::strerror(errno));
+  }
+  struct stat info;
+  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
+    ::close(fd);
+    throw Error(ErrorKind::invalid_input,
+                "series file " + path + " already has data (" + std::to_string(info.st_size) +
+                    " bytes), most likely an earlier watch; give another file or remove this one");
+  }
+  file_ = ::fdopen(fd, "w");
+  if (file_ == nullptr) {
+    int error = errno;
+    ::close(fd);
+    throw Error(ErrorKind::invalid_input,
+                "cannot open series file " + path + " for writing: " + std::strerror(error));
   }
 }
 
