@@ -4,6 +4,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <string>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -134,6 +139,19 @@ TEST(Cli, BadArgumentsExitWithTwo) {
   EXPECT_EQ(run_command({STRAY_BINARY, "snapshot", "0"}).exit_code(), 2);
   EXPECT_EQ(run_command({STRAY_BINARY, "snapshot", "1", "--max-frames", "0"}).exit_code(), 2);
   EXPECT_EQ(run_command({STRAY_BINARY, "frobnicate"}).exit_code(), 2);
+}
+
+// The version comes from project(stray VERSION ...) in CMakeLists.txt.
+TEST(Cli, VersionPrintsProjectVersion) {
+  std::ifstream cmake_lists(std::string(STRAY_SOURCE_DIR) + "/CMakeLists.txt");
+  std::string text((std::istreambuf_iterator<char>(cmake_lists)), std::istreambuf_iterator<char>());
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(text, match, std::regex(R"(project\(stray VERSION ([0-9.]+))")));
+
+  auto result = run_command({STRAY_BINARY, "--version"});
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+  EXPECT_EQ(result.out, "stray " + match[1].str() + "\n");
+  EXPECT_EQ(result.err, "");
 }
 
 TEST(Cli, HelpListsExitCodes) {

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
                "registers and stack, lets it run again, then unwinds, symbolizes and classifies\n"
                "each thread by what it is parked in.");
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("stray ") + STRAY_VERSION, "Print the version and exit");
   app.footer(stray::cli::kAllExitCodeHelp);
   std::string log_level = "warn";
   app.add_option("--log-level", log_level, "Log level on stderr: trace, debug, info, warn, error, off")
