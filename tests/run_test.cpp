@@ -366,6 +366,18 @@ TEST(Run, MissingCommandExits127) {
   EXPECT_NE(result.err.find("cannot run /nonexistent/stray-test-command"), std::string::npos) << result.err;
 }
 
+// Without "--", the command's own options reach stray's parser.
+TEST(Run, MissingDoubleDashNamesFix) {
+  auto result = run_command({STRAY_BINARY, "run", target_path("run_gtest_leak"),
+                             "--gtest_filter=Worker.JoinsItsThread"});
+  EXPECT_EQ(result.exit_code(), 2) << result.err;
+  EXPECT_NE(result.err.find("unexpected argument '--gtest_filter=Worker.JoinsItsThread'"), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("put -- before the command"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("stray run [OPTIONS] -- COMMAND [ARGS...]"), std::string::npos) << result.err;
+  EXPECT_EQ(result.out, "") << "the command must not start";
+}
+
 // Starts `stray run -- run_exits wait-signal` with its stdout on a pipe and
 // kills it on destruction.
 class WaitingCommand {

@@ -189,8 +189,21 @@ Action add_run_command(CLI::App& app) {
           },
           "N"));
   command->footer(kRunExitCodeHelp);
+  // Options of the command that come without a "--" before the command are
+  // collected here instead of failing the parse, so that the error can name
+  // the fix.
+  command->allow_extras();
   return [command, arguments]() -> int {
     if (!command->parsed()) return -1;
+    // remaining() also lists the "--" mark, which remaining_size() skips.
+    if (command->remaining_size() > 0) {
+      std::vector<std::string> extras = command->remaining();
+      std::erase(extras, "--");
+      std::cerr << "stray run: unexpected argument '" << extras.front()
+                << "': put -- before the command, so that its options are not read as stray's: "
+                   "stray run [OPTIONS] -- COMMAND [ARGS...]\n";
+      return kUsage;
+    }
     return run_command(*arguments);
   };
 }
