@@ -154,6 +154,58 @@ TEST(Cli, VersionPrintsProjectVersion) {
   EXPECT_EQ(result.err, "");
 }
 
+// Every duration option takes the same units and gives the same error,
+// with its own range. A dead pid makes an accepted value end with exit
+// code 4 (no such process) at once, where a rejected one ends with 2.
+TEST(Cli, DurationOptionsShareUnits) {
+  const std::string pid = std::to_string(dead_pid());
+  const std::string series = testing::TempDir() + "stray_cli_duration.jsonl";
+  const std::vector<std::vector<std::string>> accepted = {
+      {"check", "--grace", "50us", pid},
+      {"check", "--grace", "0.5m", pid},
+      {"check", "--grace", "1h", pid},
+      {"watch", "--interval", "1m", "--out", series, pid},
+      {"watch", "--interval", "1000us", "--out", series, pid},
+      {"watch", "--duration", "1.5h", "--out", series, pid},
+      {"watch", "--duration", "2d", "--out", series, pid},
+  };
+  for (const auto& arguments : accepted) {
+    std::vector<std::string> argv = {STRAY_BINARY};
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    auto result = run_command(argv);
+    EXPECT_EQ(result.exit_code(), 4) << arguments[0] << " " << arguments[1] << " " << arguments[2] << "\n"
+                                     << result.err;
+  }
+  ::unlink(series.c_str());
+
+  auto run_in_minutes = run_command({STRAY_BINARY, "run", "--grace", "0.01m", "--", "/bin/true"});
+  EXPECT_EQ(run_in_minutes.exit_code(), 0) << run_in_minutes.err;
+  auto run_in_microseconds = run_command({STRAY_BINARY, "run", "--grace", "500us", "--", "/bin/true"});
+  EXPECT_EQ(run_in_microseconds.exit_code(), 0) << run_in_microseconds.err;
+
+  struct Rejected {
+    std::vector<std::string> arguments;
+    std::string error;
+  };
+  const std::string units = "expected a number with a unit (us, ms, s, m, h or d)";
+  const std::vector<Rejected> rejected = {
+      {{"check", "--grace", "5", pid}, "--grace: invalid duration '5': " + units + ", from 0s to 1h"},
+      {{"check", "--grace", "61m", pid}, "--grace: invalid duration '61m': " + units + ", from 0s to 1h"},
+      {{"run", "--grace", "2h", "--", "/bin/true"}, "--grace: invalid duration '2h': " + units + ", from 0s to 1h"},
+      {{"watch", "--interval", "50us", "--out", series, pid},
+       "--interval: invalid duration '50us': " + units + ", from 1ms to 365d"},
+      {{"watch", "--duration", "1y", "--out", series, pid},
+       "--duration: invalid duration '1y': " + units + ", from 1ms to 365d"},
+  };
+  for (const Rejected& rejection : rejected) {
+    std::vector<std::string> argv = {STRAY_BINARY};
+    argv.insert(argv.end(), rejection.arguments.begin(), rejection.arguments.end());
+    auto result = run_command(argv);
+    EXPECT_EQ(result.exit_code(), 2) << rejection.error;
+    EXPECT_NE(result.err.find(rejection.error), std::string::npos) << result.err;
+  }
+}
+
 TEST(Cli, HelpListsExitCodes) {
   auto result = run_command({STRAY_BINARY, "snapshot", "--help"});
   EXPECT_EQ(result.exit_code(), 0);

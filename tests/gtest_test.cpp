@@ -150,6 +150,23 @@ TEST(Gtest, ThreadOutlivingGraceFails) {
   EXPECT_NE(run.result.out.find("after the 5 ms grace period"), std::string::npos) << run.result.out;
 }
 
+// STRAY_GTEST_GRACE takes the units of the command line: 0.0001m is 6 ms.
+TEST(Gtest, GraceInMinutesAccepted) {
+  GtestRun run = run_gtest_leaks({"STRAY_GTEST_GRACE=0.0001m"}, {"--gtest_filter=Clean.DetachedThreadExitsWithinGrace"});
+  EXPECT_EQ(run.result.exit_code(), 1) << run.result.out << run.result.err;
+  EXPECT_NE(run.result.out.find("after the 6 ms grace period"), std::string::npos) << run.result.out;
+}
+
+TEST(Gtest, InvalidGraceNamesUnits) {
+  GtestRun run = run_gtest_leaks({"STRAY_GTEST_GRACE=5"}, {"--gtest_filter=Clean.DetachedThreadExitsWithinGrace"});
+  EXPECT_NE(run.result.exit_code(), 0) << run.result.out;
+  EXPECT_NE(run.result.err.find("STRAY_GTEST_GRACE: invalid duration '5': expected a number with a unit "
+                                "(us, ms, s, m, h or d)"),
+            std::string::npos)
+      << run.result.err;
+  EXPECT_EQ(count_passed_runs(run.result.out, "Clean.DetachedThreadExitsWithinGrace"), 0) << run.result.out;
+}
+
 TEST(Gtest, RepeatBlamesLeakingTestEachTime) {
   GtestRun run = run_gtest_leaks({}, {"--gtest_filter=Clean.*:Leaky.*:Pool.*", "--gtest_repeat=3"});
   EXPECT_EQ(run.result.exit_code(), 1) << run.result.out << run.result.err;

@@ -104,9 +104,11 @@ Action add_check_command(CLI::App& app) {
                     "baseline instead of tids and start times")
       ->needs(baseline);
   command->add_option("--grace", arguments->grace,
-                      "How long survivors may take to exit, re-checked with backoff (us, ms or s)")
+                      std::string("How long survivors may take to exit, re-checked with backoff: a "
+                                  "duration (") + kDurationUnits + "), at most 1h")
       ->capture_default_str()
-      ->check(CLI::Validator(validate_duration, "DURATION"));
+      ->check(CLI::Validator(
+          [](const std::string& text) { return validate_duration(text, {}, kMaxGrace); }, "DURATION"));
   auto* json = command->add_flag("--json", arguments->json,
                                  "Print the snapshot JSON with a verdict on every thread (docs/json.md)");
   command->add_flag("--gen-rules", arguments->gen_rules,

@@ -10,11 +10,13 @@ namespace stray::cli {
 
 namespace {
 
-constexpr std::int64_t kMaxMicroseconds = std::int64_t{3600} * 1'000'000;
+constexpr std::int64_t kSecond = 1'000'000;
+constexpr std::int64_t kDay = 86400 * kSecond;
+constexpr std::int64_t kMaxMicroseconds = 365 * kDay;
 
-// Longest suffix first, so "ms" is not read as "s".
-constexpr std::array<std::pair<std::string_view, std::int64_t>, 3> kUnits = {{
-    {"us", 1}, {"ms", 1000}, {"s", 1'000'000}}};
+// Longest suffix first, so that "ms" is not read as "s" and "us" not as "s".
+constexpr std::array<std::pair<std::string_view, std::int64_t>, 6> kUnits = {{
+    {"us", 1}, {"ms", 1000}, {"s", kSecond}, {"m", 60 * kSecond}, {"h", 3600 * kSecond}, {"d", kDay}}};
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -52,10 +54,22 @@ std::optional<std::chrono::microseconds> parse_duration(std::string_view text) {
   return std::nullopt;
 }
 
-std::string validate_duration(const std::string& text) {
-  if (parse_duration(text)) return {};
-  return "invalid duration '" + text + "': expected a number with a unit (us, ms or s), such as "
-         "250ms or 2s, at most 1 hour";
+std::string format_duration(std::chrono::microseconds duration) {
+  const std::int64_t micros = duration.count();
+  if (micros == 0) return "0s";
+  for (auto unit = kUnits.rbegin(); unit != kUnits.rend(); ++unit) {
+    if (micros % unit->second == 0) return std::to_string(micros / unit->second) + std::string(unit->first);
+  }
+  return std::to_string(micros) + "us";
+}
+
+std::string validate_duration(std::string_view text, std::chrono::microseconds min,
+                              std::chrono::microseconds max) {
+  std::optional<std::chrono::microseconds> duration = parse_duration(text);
+  if (duration && *duration >= min && *duration <= max) return {};
+  return "invalid duration '" + std::string(text) + "': expected a number with a unit (" +
+         kDurationUnits + "), from " + format_duration(min) + " to " + format_duration(max) +
+         ", such as 250ms or 1.5s";
 }
 
 std::string validate_error_exitcode(const std::string& text, int highest,

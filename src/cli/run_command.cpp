@@ -69,7 +69,7 @@ run::LaunchOptions load_launch_options(const RunArguments& arguments) {
   if (!arguments.no_builtin_rules) {
     options.check.rules.insert(options.check.rules.end(), builtin_rules().begin(), builtin_rules().end());
   }
-  options.check.grace = std::chrono::duration_cast<std::chrono::milliseconds>(*parse_duration(arguments.grace));
+  options.check.grace = *parse_duration(arguments.grace);
   if (!arguments.timeout.empty()) {
     options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*parse_duration(arguments.timeout));
   }
@@ -164,14 +164,21 @@ Action add_run_command(CLI::App& app) {
   command->add_flag("--no-builtin-rules", arguments->no_builtin_rules,
                     "Do not excuse threads that glibc and common runtimes start on their own");
   command->add_option("--grace", arguments->grace,
-                      "How long survivors may take to exit while the exiting thread waits (us, ms or s)")
+                      std::string("How long survivors may take to exit while the exiting thread "
+                                  "waits: a duration (") + kDurationUnits + "), at most 1h")
       ->capture_default_str()
-      ->check(CLI::Validator(validate_duration, "DURATION"));
+      ->check(CLI::Validator(
+          [](const std::string& text) { return validate_duration(text, {}, kMaxGrace); }, "DURATION"));
   command->add_option("--timeout", arguments->timeout,
-                      "When the command runs longer than this, report every thread of it and of the "
-                      "processes it started, then end them (SIGTERM, and SIGKILL 2 s later) and exit "
-                      "with 124 (us, ms or s)")
-      ->check(CLI::Validator(validate_duration, "DURATION"));
+                      std::string("When the command runs longer than this, report every thread of it "
+                                  "and of the processes it started, then end them (SIGTERM, and "
+                                  "SIGKILL 2 s later) and exit with 124: a duration (") +
+                          kDurationUnits + "), from 1ms")
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            return validate_duration(text, std::chrono::milliseconds(1), std::chrono::days(365));
+          },
+          "DURATION"));
   command->add_flag("--follow-forks", arguments->follow_forks,
                     "Also judge every process the command forks, each at its own exit");
   command->add_flag("--catch-faults", arguments->catch_faults,

@@ -11,8 +11,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/duration.hpp"
 #include "cli/report_output.hpp"
-#include "cli/watch_duration.hpp"
 #include "report/escape.hpp"
 #include "watch/watch_loop.hpp"
 
@@ -127,29 +127,29 @@ void write_summary(std::ostream& out, const watch::WatchResult& result, const st
   }
 }
 
-// Fills the options that need parsing; returns an error message or "".
-std::string finish_options(WatchArguments& arguments) {
+// Fills the options that need parsing. The durations were validated by
+// CLI11 (watch_duration_validator).
+void finish_options(WatchArguments& arguments) {
   auto& options = arguments.options;
-  auto interval = parse_watch_duration(arguments.interval);
-  if (!interval) return "--interval: invalid duration \"" + arguments.interval + "\"; use e.g. 500ms, 10s, 5m";
-  options.interval = *interval;
-  if (!arguments.duration.empty()) {
-    auto duration = parse_watch_duration(arguments.duration);
-    if (!duration) return "--duration: invalid duration \"" + arguments.duration + "\"; use e.g. 30s, 2h, 3d";
-    options.duration = *duration;
-  }
+  options.interval = *parse_duration(arguments.interval);
+  if (!arguments.duration.empty()) options.duration = *parse_duration(arguments.duration);
   if (arguments.count > 0) options.count = arguments.count;
   options.mode = arguments.light ? watch::SeriesMode::light : watch::SeriesMode::full;
   options.stop_on_alert = arguments.alert_exit_code != 0;
-  return "";
+}
+
+// From 1 ms, because the series header stores the interval in whole
+// milliseconds (docs/series.md), to the longest duration parse_duration takes.
+CLI::Validator watch_duration_validator() {
+  return CLI::Validator(
+      [](const std::string& text) {
+        return validate_duration(text, std::chrono::milliseconds(1), std::chrono::days(365));
+      },
+      "DURATION");
 }
 
 int run_watch_command(WatchArguments& arguments) {
-  std::string problem = finish_options(arguments);
-  if (!problem.empty()) {
-    std::cerr << "stray: " << problem << '\n';
-    return kUsage;
-  }
+  finish_options(arguments);
   StopSignals signals;
   auto result = watch::run_watch(
       arguments.options, [&](std::chrono::nanoseconds timeout) { return signals.pause(timeout); },
@@ -206,11 +206,16 @@ Action add_watch_command(CLI::App& app) {
       "watch", "Take a snapshot every interval and write thread counts per group to a new series file");
   command->add_option("pid", options.pid, "Process to watch")->required()->check(kPidRange);
   command->add_option("--interval", arguments->interval,
-                      "Time between snapshots: a number with ms, s, m, h or d")
-      ->capture_default_str();
+                      std::string("Time between snapshots: a duration (") + kDurationUnits +
+                          "), from 1ms to 365d")
+      ->capture_default_str()
+      ->check(watch_duration_validator());
   CLI::Option* count = command->add_option("--count", arguments->count, "Snapshots to take, then stop")
                            ->check(CLI::Range(std::size_t{1}, kMaxSnapshotCount));
-  command->add_option("--duration", arguments->duration, "Stop after this time (ms, s, m, h or d)")
+  command->add_option("--duration", arguments->duration,
+                      std::string("Stop after this time: a duration (") + kDurationUnits +
+                          "), from 1ms to 365d")
+      ->check(watch_duration_validator())
       ->excludes(count);
   command->add_option("--out", options.series_path, "New series file to write (JSON Lines, docs/series.md); a file with data is never replaced")
       ->required();

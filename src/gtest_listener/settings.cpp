@@ -33,12 +33,9 @@ std::vector<std::string> split_paths(std::string_view text) {
 
 void apply_environment(Options& options) {
   if (std::string_view grace = environment("STRAY_GTEST_GRACE"); !grace.empty()) {
-    std::optional<std::chrono::microseconds> parsed = cli::parse_duration(grace);
-    if (!parsed) {
-      throw Error(ErrorKind::invalid_input, "invalid STRAY_GTEST_GRACE '" + std::string(grace) +
-                                                "': expected a number with a unit (us, ms or s), such as 200ms");
-    }
-    options.grace = *parsed;
+    std::string problem = cli::validate_duration(grace, {}, cli::kMaxGrace);
+    if (!problem.empty()) throw Error(ErrorKind::invalid_input, "STRAY_GTEST_GRACE: " + problem);
+    options.grace = *cli::parse_duration(grace);
   }
   for (std::string& path : split_paths(environment("STRAY_GTEST_RULES"))) {
     options.rules_files.push_back(std::move(path));
