@@ -213,6 +213,36 @@ TEST(Cli, HelpListsExitCodes) {
   EXPECT_NE(result.out.find("5  permission denied"), std::string::npos) << result.out;
 }
 
+TEST(Cli, HelpListsExitCodesOfEveryCommand) {
+  auto top = run_command({STRAY_BINARY, "--help"});
+  EXPECT_EQ(top.exit_code(), 0);
+  EXPECT_NE(top.out.find("1  check, run: unexpected survivors found"), std::string::npos) << top.out;
+  EXPECT_NE(top.out.find("run: the command's own exit code"), std::string::npos) << top.out;
+  EXPECT_NE(top.out.find("watch: N when a growth alert fired"), std::string::npos) << top.out;
+
+  for (std::string command : {"snapshot", "check", "run", "watch", "plot"}) {
+    auto help = run_command({STRAY_BINARY, command, "--help"});
+    EXPECT_EQ(help.exit_code(), 0) << command;
+    EXPECT_NE(help.out.find("Exit codes:"), std::string::npos) << help.out;
+  }
+}
+
+// The help of --error-exitcode gives the range that its validator accepts.
+TEST(Cli, ErrorExitcodeHelpGivesRange) {
+  auto check = run_command({STRAY_BINARY, "check", "--help"});
+  EXPECT_NE(check.out.find("1, or 7 to 255"), std::string::npos) << check.out;
+  // A dead pid ends an accepted command line with 4, a rejected one with 2.
+  const std::string pid = std::to_string(dead_pid());
+  EXPECT_EQ(run_command({STRAY_BINARY, "check", "--error-exitcode", "255", pid}).exit_code(), 4);
+  EXPECT_EQ(run_command({STRAY_BINARY, "check", "--error-exitcode", "6", pid}).exit_code(), 2);
+  EXPECT_EQ(run_command({STRAY_BINARY, "check", "--error-exitcode", "256", pid}).exit_code(), 2);
+
+  auto run = run_command({STRAY_BINARY, "run", "--help"});
+  EXPECT_NE(run.out.find("1, or 7 to 125"), std::string::npos) << run.out;
+  EXPECT_EQ(run_command({STRAY_BINARY, "run", "--error-exitcode", "125", "--", "/bin/true"}).exit_code(), 0);
+  EXPECT_EQ(run_command({STRAY_BINARY, "run", "--error-exitcode", "126", "--", "/bin/true"}).exit_code(), 2);
+}
+
 TEST(Cli, OwnProcessIsRejected) {
   // `stray snapshot $$` from a shell names the shell, not stray; stray's
   // own pid is reachable only through a wrapper like this one.

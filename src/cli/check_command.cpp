@@ -116,7 +116,8 @@ Action add_check_command(CLI::App& app) {
       ->excludes(json);
   command->add_flag("--addresses", arguments->addresses, "Also print each frame's pc");
   command->add_option("--error-exitcode", arguments->error_exitcode,
-                      "Exit code when unexpected survivors are found")
+                      "Exit code when unexpected survivors are found: 1, or 7 to 255 (2 to 6 are "
+                      "stray's error codes)")
       ->capture_default_str()
       ->check(CLI::Validator(
           [](const std::string& text) { return validate_error_exitcode(text, 255, ""); }, "N"));

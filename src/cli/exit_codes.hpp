@@ -39,15 +39,20 @@ inline constexpr const char* kCheckExitCodeHelp =
 
 // Footer of `stray --help`, which covers every command.
 inline constexpr const char* kAllExitCodeHelp =
-    "Exit codes:\n"
-    "  0  success (check: no unexpected survivor)\n"
-    "  1  check: unexpected survivors found (--error-exitcode N chooses this code)\n"
+    "Exit codes (each command's --help lists its own):\n"
+    "  0  success (check, run: no unexpected survivor)\n"
+    "  1  check, run: unexpected survivors found (--error-exitcode N chooses this code)\n"
     "  2  invalid command line or input file\n"
     "  3  report printed, but some thread could be captured only in part\n"
+    "     (watch: every snapshot failed)\n"
     "  4  no such process, or it exited during the operation\n"
-    "  5  permission denied, or the process is already traced\n"
+    "  5  permission denied, or the process is already traced (run: 6)\n"
     "  6  any other error (a kernel thread, a failed system call, a failed write of the\n"
-    "     output)\n";
+    "     output)\n"
+    "  run: the command's own exit code when it is not 0, 128+N when signal N killed it,\n"
+    "       124 when it ran longer than --timeout, 126 when it could not be executed and\n"
+    "       127 when it was not found\n"
+    "  watch: N when a growth alert fired and --alert-exitcode N was given\n";
 
 inline int exit_code_for(ErrorKind kind) {
   switch (kind) {

@@ -187,7 +187,8 @@ Action add_run_command(CLI::App& app) {
                     "two ptrace stops per thread created and one per signal (docs/run.md)");
   add_report_options(command, *arguments);
   command->add_option("--error-exitcode", arguments->error_exitcode,
-                      "Exit code when the command succeeded but unexpected survivors were found")
+                      "Exit code when the command succeeded but unexpected survivors were found: 1, or "
+                      "7 to 125 (2 to 6 are stray's error codes, 126 and up exec failures and signals)")
       ->capture_default_str()
       ->check(CLI::Validator(
           [](const std::string& text) {
