@@ -366,6 +366,27 @@ TEST(Run, MissingCommandExits127) {
   EXPECT_NE(result.err.find("cannot run /nonexistent/stray-test-command"), std::string::npos) << result.err;
 }
 
+// With --gen-rules the rules are the result: survivors no longer fail the
+// run, but the command's own failure still does.
+TEST(Run, GenRulesExitCodes) {
+  auto passing = run_command(stray_run({"--grace", "0ms", "--gen-rules"}, {target_path("run_exits"), "leak"}));
+  EXPECT_EQ(passing.exit_code(), 0) << passing.err;
+  EXPECT_NE(passing.err.find("start:\"(anonymous namespace)::park_forever_on_condition()\""), std::string::npos)
+      << passing.err;
+
+  auto failing =
+      run_command(stray_run({"--grace", "0ms", "--gen-rules"}, {target_path("run_exits"), "leak-code", "3"}));
+  EXPECT_EQ(failing.exit_code(), 3) << failing.err;
+  EXPECT_NE(failing.err.find("start:\"(anonymous namespace)::park_forever_on_condition()\""), std::string::npos)
+      << failing.err;
+
+  auto with_exit_code = run_command(
+      stray_run({"--gen-rules", "--error-exitcode", "9"}, {target_path("run_exits"), "leak"}));
+  EXPECT_EQ(with_exit_code.exit_code(), 2) << with_exit_code.err;
+  EXPECT_NE(with_exit_code.err.find("--gen-rules excludes --error-exitcode"), std::string::npos)
+      << with_exit_code.err;
+}
+
 // Without "--", the command's own options reach stray's parser.
 TEST(Run, MissingDoubleDashNamesFix) {
   auto result = run_command({STRAY_BINARY, "run", target_path("run_gtest_leak"),

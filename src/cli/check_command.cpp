@@ -79,7 +79,10 @@ int run_check(const CheckArguments& arguments) {
   out.write(text.str());
   out.finish();
 
-  if (result.judgement.survivors > 0) return arguments.error_exitcode;
+  // With --gen-rules the rules are the result, so survivors do not fail the
+  // check. This keeps `stray check --gen-rules PID >> app.supp` from stopping
+  // a `set -e` script.
+  if (result.judgement.survivors > 0 && !arguments.gen_rules) return arguments.error_exitcode;
   return any_partial(result.snapshot) ? kPartial : kSuccess;
 }
 
@@ -111,16 +114,19 @@ Action add_check_command(CLI::App& app) {
           [](const std::string& text) { return validate_duration(text, {}, kMaxGrace); }, "DURATION"));
   auto* json = command->add_flag("--json", arguments->json,
                                  "Print the snapshot JSON with a verdict on every thread (docs/json.md)");
-  command->add_flag("--gen-rules", arguments->gen_rules,
-                    "Print a rule for each group of survivors instead of the report")
-      ->excludes(json);
+  auto* gen_rules = command->add_flag(
+      "--gen-rules", arguments->gen_rules,
+      "Print a rule for each group of survivors instead of the report, and exit with 0 (3 when "
+      "some thread was captured only in part)");
+  gen_rules->excludes(json);
   command->add_flag("--addresses", arguments->addresses, "Also print each frame's pc");
   command->add_option("--error-exitcode", arguments->error_exitcode,
                       "Exit code when unexpected survivors are found: 1, or 7 to 255 (2 to 6 are "
                       "stray's error codes)")
       ->capture_default_str()
       ->check(CLI::Validator(
-          [](const std::string& text) { return validate_error_exitcode(text, 255, ""); }, "N"));
+          [](const std::string& text) { return validate_error_exitcode(text, 255, ""); }, "N"))
+      ->excludes(gen_rules);
   command->footer(kCheckExitCodeHelp);
   return [command, arguments]() -> int {
     if (!command->parsed()) return -1;

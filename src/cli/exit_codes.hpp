@@ -28,10 +28,10 @@ inline constexpr const char* kExitCodeHelp =
 
 inline constexpr const char* kCheckExitCodeHelp =
     "Exit codes:\n"
-    "  0  no unexpected survivor\n"
-    "  1  unexpected survivors found (--error-exitcode N chooses this code)\n"
+    "  0  no unexpected survivor, or --gen-rules printed the rules\n"
+    "  1  unexpected survivors found (--error-exitcode N chooses this code; not with --gen-rules)\n"
     "  2  invalid command line, rules file or baseline\n"
-    "  3  no unexpected survivor, but some thread could be captured only in part\n"
+    "  3  no unexpected survivor (or --gen-rules), but some thread could be captured only in part\n"
     "  4  no such process, or it exited during the check\n"
     "  5  permission denied, or the process is already traced\n"
     "  6  any other error (a kernel thread, a failed system call, a failed write of the report,\n"
@@ -40,7 +40,7 @@ inline constexpr const char* kCheckExitCodeHelp =
 // Footer of `stray --help`, which covers every command.
 inline constexpr const char* kAllExitCodeHelp =
     "Exit codes (each command's --help lists its own):\n"
-    "  0  success (check, run: no unexpected survivor)\n"
+    "  0  success (check, run: no unexpected survivor, or --gen-rules wrote the rules)\n"
     "  1  check, run: unexpected survivors found (--error-exitcode N chooses this code)\n"
     "  2  invalid command line or input file\n"
     "  3  report printed, but some thread could be captured only in part\n"

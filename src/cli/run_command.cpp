@@ -32,9 +32,10 @@ inline constexpr const char* kRunExitCodeHelp =
     "  the command's own exit code when it is not 0\n"
     "  128+N (the shell's view) when the command was killed by signal N: stray ends itself\n"
     "        with the same signal, core dumps off\n"
-    "  0    the command exited with 0 and no process had an unexpected survivor\n"
+    "  0    the command exited with 0 and no process had an unexpected survivor,\n"
+    "       or with --gen-rules: the command exited with 0 and the rules were written\n"
     "  1    the command exited with 0 but unexpected survivors were found\n"
-    "       (--error-exitcode N chooses this code)\n"
+    "       (--error-exitcode N chooses this code; not with --gen-rules)\n"
     "  2    invalid command line or rules file (nothing was started)\n"
     "  6    the command exited with 0 but a process could not be inspected, or the report\n"
     "       could not be written\n"
@@ -101,7 +102,9 @@ int exit_code_for(const RunArguments& arguments, const RunReporter& reporter, bo
   int code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : kFailure;
   if (code != 0) return code;
   if (report_lost) return kFailure;
-  if (reporter.survivors() > 0) return arguments.error_exitcode;
+  // With --gen-rules the rules are the result, as in stray check. The
+  // command's own failure still wins above.
+  if (reporter.survivors() > 0 && !arguments.gen_rules) return arguments.error_exitcode;
   if (reporter.failed_inspections() > 0) return kFailure;
   return kSuccess;
 }
@@ -138,15 +141,19 @@ int run_command(const RunArguments& arguments) {
   return exit_code_for(arguments, reporter, out.failed(), result);
 }
 
-void add_report_options(CLI::App* command, RunArguments& arguments) {
+// Returns the --gen-rules flag, which excludes --error-exitcode.
+CLI::Option* add_report_options(CLI::App* command, RunArguments& arguments) {
   auto* json = command->add_flag("--json", arguments.json,
                                  "Write one JSON document with every judged process (docs/run.md)");
-  command->add_flag("--gen-rules", arguments.gen_rules,
-                    "Write a rule for each group of survivors instead of the report")
-      ->excludes(json);
+  auto* gen_rules = command->add_flag(
+      "--gen-rules", arguments.gen_rules,
+      "Write a rule for each group of survivors instead of the report; survivors then do not "
+      "change the exit code, but the command's own failure still does");
+  gen_rules->excludes(json);
   command->add_flag("--addresses", arguments.addresses, "Also print each frame's pc");
   command->add_option("--report", arguments.report_file,
                       "Write the report to this file instead of stderr");
+  return gen_rules;
 }
 
 }  // namespace
@@ -185,7 +192,7 @@ Action add_run_command(CLI::App& app) {
                     "Trace every thread of the command with ptrace, so that a crash raised by the CPU "
                     "(SIGSEGV, SIGBUS, SIGFPE, SIGILL) is reported with every thread's stack; costs "
                     "two ptrace stops per thread created and one per signal (docs/run.md)");
-  add_report_options(command, *arguments);
+  CLI::Option* gen_rules = add_report_options(command, *arguments);
   command->add_option("--error-exitcode", arguments->error_exitcode,
                       "Exit code when the command succeeded but unexpected survivors were found: 1, or "
                       "7 to 125 (2 to 6 are stray's error codes, 126 and up exec failures and signals)")
@@ -195,7 +202,8 @@ Action add_run_command(CLI::App& app) {
             return validate_error_exitcode(text, 125,
                                            ", exec failures (126, 127) and signals (128+N)");
           },
-          "N"));
+          "N"))
+      ->excludes(gen_rules);
   command->footer(kRunExitCodeHelp);
   // Options of the command that come without a "--" before the command are
   // collected here instead of failing the parse, so that the error can name

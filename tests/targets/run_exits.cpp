@@ -6,6 +6,7 @@
 //   abort                abort() (SIGABRT sent by the process itself)
 //   segv                 write through a null pointer (SIGSEGV raised by the CPU)
 //   leak                 exit 0 with a detached thread parked on a condition variable
+//   leak-code N          exit N with a detached thread parked on a condition variable
 //   static-join          exit 0; a static destructor stops and joins two workers
 //   finish-late MS       exit 0 while a detached thread sleeps MS milliseconds, then returns
 //   echo-stdin           copy stdin to stdout, then exit 0
@@ -263,6 +264,10 @@ int main(int argc, char** argv) {
     *nowhere = 1;
   }
   if (mode == "leak") leak_parked_thread();
+  if (mode == "leak-code") {
+    leak_parked_thread();
+    return number;
+  }
   if (mode == "static-join") static_pool.start(2);
   if (mode == "finish-late") {
     std::thread(sleep_then_return, number).detach();
