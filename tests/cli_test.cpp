@@ -39,6 +39,36 @@ TEST(Cli, SnapshotPrintsLeakyExample) {
   EXPECT_EQ(test::check_released(target.pid()), "");
 }
 
+// The pool workers of leaky_pipeline wait through inlined frames
+// (std::condition_variable::wait and the worker's lambda), so the first
+// three frames of their stack include inlined ones.
+TEST(Cli, MaxFramesCountsInlinedFrames) {
+  TargetProcess target(std::string(STRAY_EXAMPLES_DIR) + "/leaky_pipeline");
+  ASSERT_GT(target.pid(), 0);
+  auto result = run_command({STRAY_BINARY, "snapshot", "--json", "--max-frames", "3", std::to_string(target.pid())});
+  ASSERT_EQ(result.exit_code(), 0) << result.err;
+  auto json = nlohmann::json::parse(result.out);
+  bool saw_inlined = false;
+  for (const auto& thread : json["threads"]) {
+    EXPECT_EQ(thread["frames"].size(), 3u) << thread.dump();
+    EXPECT_EQ(thread["unwind_end"], "frame_limit") << thread.dump();
+    for (const auto& frame : thread["frames"]) saw_inlined = saw_inlined || frame["kind"] == "inlined";
+    if (thread["tid"] == target.pid()) {
+      EXPECT_TRUE(thread.contains("start_routine")) << "main is among the frames: " << thread.dump();
+    } else {
+      EXPECT_FALSE(thread.contains("start_routine")) << "the start routine is beyond the cut: " << thread.dump();
+    }
+  }
+  EXPECT_TRUE(saw_inlined) << result.out;
+
+  auto text = run_command({STRAY_BINARY, "snapshot", "--max-frames", "3", std::to_string(target.pid())});
+  ASSERT_EQ(text.exit_code(), 0) << text.err;
+  EXPECT_EQ(text.out.find("  #3 "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("started by: main "), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("started by: (anonymous namespace)::produce_records"), std::string::npos) << text.out;
+  EXPECT_EQ(test::check_released(target.pid()), "");
+}
+
 TEST(Cli, JsonHasOneRecordPerThread) {
   TargetProcess target("parked", {"3"});
   ASSERT_GT(target.pid(), 0);

@@ -14,7 +14,9 @@ namespace stray {
 
 struct InspectOptions {
   std::size_t stack_cap = 1024 * 1024;    // bytes copied per thread stack
-  std::size_t max_frames = 256;           // frames unwound per thread
+  // Frames reported per thread, inlined frames included (as gdb's
+  // `backtrace N` counts them). A longer stack ends with UnwindEnd::frame_limit.
+  std::size_t max_frames = 256;
   int stop_timeout_ms = 500;              // wait for one thread's stop
   // Also give file:line and inlined calls inside libc, libstdc++ and the
   // other runtime libraries; their names are shown either way.

@@ -78,7 +78,11 @@ ThreadClass class_of_call(long number, const Thread& thread, std::size_t runtime
 
 void classify(Thread& thread, const RawThread& raw, ClassifyContext& context) {
   bool main_thread = thread.tid == context.pid();
-  thread.start_routine = classify_detail::find_start_routine(thread.frames, main_thread);
+  // The frame cap and the stack copy cap cut a stack before its outermost
+  // frames, where the start routine is.
+  bool cut = thread.unwind_end == UnwindEnd::frame_limit ||
+             thread.unwind_end == UnwindEnd::stack_copy_exhausted;
+  thread.start_routine = classify_detail::find_start_routine(thread.frames, main_thread, cut);
   thread.top_frame = classify_detail::find_top_frame(thread.frames);
   std::size_t runtime_end = thread.top_frame.value_or(thread.frames.size());
 

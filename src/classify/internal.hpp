@@ -32,8 +32,10 @@ std::string glibc_base_name(std::string_view symbol);
 
 // Index of the start routine: counting from the outermost frame, the first
 // frame outside the runtime. For the main thread, the frame named "main"
-// when there is one.
-std::optional<std::size_t> find_start_routine(const std::vector<Frame>& frames, bool main_thread);
+// when there is one. A stack cut by a limit (`cut` true) lacks its
+// outermost frames, so only "main" is looked for there.
+std::optional<std::size_t> find_start_routine(const std::vector<Frame>& frames, bool main_thread,
+                                              bool cut);
 
 // Index of the innermost frame outside the runtime.
 std::optional<std::size_t> find_top_frame(const std::vector<Frame>& frames);

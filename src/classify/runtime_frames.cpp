@@ -58,12 +58,14 @@ bool is_runtime_frame(const Frame& frame) {
 
 namespace classify_detail {
 
-std::optional<std::size_t> find_start_routine(const std::vector<Frame>& frames, bool main_thread) {
+std::optional<std::size_t> find_start_routine(const std::vector<Frame>& frames, bool main_thread,
+                                              bool cut) {
   if (main_thread) {
     for (std::size_t i = frames.size(); i-- > 0;) {
       if (qualified_name(frames[i].function) == "main") return i;
     }
   }
+  if (cut) return std::nullopt;
   for (std::size_t i = frames.size(); i-- > 0;) {
     if (!is_runtime_frame(frames[i])) return i;
   }

@@ -62,7 +62,9 @@ Action add_snapshot_command(CLI::App& app) {
                       "Bytes copied per thread stack, from its stack pointer")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{512}, std::size_t{1} << 30));
-  command->add_option("--max-frames", arguments->inspect.max_frames, "Frames unwound per thread")
+  command->add_option("--max-frames", arguments->inspect.max_frames,
+                      "Frames printed per thread, counted as numbered: inlined frames count too, as in "
+                      "gdb's backtrace N. A longer stack ends with 'unwind stopped: frame_limit'")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
   command->add_option("--stop-timeout", arguments->inspect.stop_timeout_ms,

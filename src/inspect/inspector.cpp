@@ -79,6 +79,15 @@ Thread make_thread(const RawThread& raw_thread, UnwoundStack&& stack) {
   return thread;
 }
 
+// Cuts `thread` to `max_frames` frames, inlined frames included, as gdb 13.1
+// counts them for `backtrace N`. The unwinder counts only the frames it
+// unwinds, and symbolization may add inlined frames beyond the cap.
+void apply_frame_limit(Thread& thread, std::size_t max_frames) {
+  if (thread.frames.size() <= max_frames) return;
+  thread.frames.resize(max_frames);
+  thread.unwind_end = UnwindEnd::frame_limit;
+}
+
 std::string executable_build_id(const RawSnapshot& raw, ModuleFiles& files, Symbolizer& symbolizer) {
   // The exe link of a deleted executable ends in " (deleted)", but the
   // paths of the mappings carry that as Mapping::deleted instead.
@@ -129,6 +138,7 @@ Snapshot Inspector::inspect(int pid, const InspectOptions& options) {
   for (std::size_t i = 0; i < raw.threads.size(); ++i) {
     Thread thread = make_thread(raw.threads[i], std::move(stacks[i]));
     impl_->stack_symbols.symbolize(symbolizer, raw, files, thread.frames);
+    apply_frame_limit(thread, options.max_frames);
     classify(thread, raw.threads[i], context);
     snapshot.threads.push_back(std::move(thread));
   }
