@@ -64,6 +64,8 @@ TEST(Run, GtestLeakFailsWithStack) {
   EXPECT_NE(result.err.find(marked_line("run_gtest_leak.cpp", "parked here")), std::string::npos)
       << result.err;
   EXPECT_NE(result.err.find("[condvar]"), std::string::npos) << result.err;
+  // The exiting main thread is not judged, and no rule excused a thread.
+  EXPECT_NE(result.err.find("\nexpected: none\n"), std::string::npos) << result.err;
 }
 
 TEST(Run, GtestJoinedThreadPasses) {
