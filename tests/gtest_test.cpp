@@ -295,5 +295,27 @@ TEST(Gtest, ExamplesProjectUnderCtest) {
   std::filesystem::remove_all(directory);
 }
 
+// The same project against stray's build directory, without an install:
+// stray::gtest_main and the stray executable come from the build tree.
+TEST(Gtest, ExamplesProjectAgainstBuildTree) {
+  std::string build = (std::filesystem::temp_directory_path() / "stray-gtest-build-tree.XXXXXX").string();
+  ASSERT_NE(::mkdtemp(build.data()), nullptr);
+  auto configured = run_command({"cmake", "-S", std::string(STRAY_SOURCE_DIR) + "/examples/gtest", "-B", build,
+                                 "-DCMAKE_PREFIX_PATH=" + std::string(STRAY_BUILD_DIR)},
+                                std::chrono::minutes(3));
+  ASSERT_EQ(configured.exit_code(), 0) << configured.out << configured.err;
+  auto built = run_command({"cmake", "--build", build}, std::chrono::minutes(5));
+  ASSERT_EQ(built.exit_code(), 0) << built.out << built.err;
+
+  auto leaking = run_command({"ctest", "--test-dir", build, "-R", "LeaksDetachedWaiter", "--output-on-failure"},
+                             std::chrono::minutes(2));
+  EXPECT_NE(leaking.exit_code(), 0) << leaking.out;
+  EXPECT_NE(leaking.out.find("started by: (anonymous namespace)::drain_queue()"), std::string::npos) << leaking.out;
+  auto clean = run_command({"ctest", "--test-dir", build, "-E", "LeaksDetachedWaiter", "--output-on-failure"},
+                           std::chrono::minutes(2));
+  EXPECT_EQ(clean.exit_code(), 0) << clean.out;
+  std::filesystem::remove_all(build);
+}
+
 }  // namespace
 }  // namespace stray

@@ -753,5 +753,27 @@ TEST(Run, ExamplesProjectUnderCtest) {
   std::filesystem::remove_all(directory);
 }
 
+// The build directory works as a CMAKE_PREFIX_PATH without an install: its
+// strayConfig.cmake names the built stray.
+TEST(Run, ExamplesProjectAgainstBuildTree) {
+  std::string build = temporary_directory("stray-run-build-tree");
+  auto configured = run_command({"cmake", "-S", std::string(STRAY_SOURCE_DIR) + "/examples/ctest", "-B", build,
+                                 "-DCMAKE_PREFIX_PATH=" + std::string(STRAY_BUILD_DIR)},
+                                std::chrono::minutes(3));
+  ASSERT_EQ(configured.exit_code(), 0) << configured.out << configured.err;
+  auto built = run_command({"cmake", "--build", build}, std::chrono::minutes(5));
+  ASSERT_EQ(built.exit_code(), 0) << built.out << built.err;
+
+  auto leaking = run_command({"ctest", "--test-dir", build, "-R", "LeaksDetachedWaiter", "-V"},
+                             std::chrono::minutes(2));
+  EXPECT_NE(leaking.exit_code(), 0) << leaking.out;
+  EXPECT_NE(leaking.out.find(std::string(STRAY_BINARY) + " \"run\""), std::string::npos) << leaking.out;
+  EXPECT_NE(leaking.out.find("started by: (anonymous namespace)::drain_queue()"), std::string::npos) << leaking.out;
+  auto clean = run_command({"ctest", "--test-dir", build, "-R", "JoinsItsThread", "--output-on-failure"},
+                           std::chrono::minutes(2));
+  EXPECT_EQ(clean.exit_code(), 0) << clean.out;
+  std::filesystem::remove_all(build);
+}
+
 }  // namespace
 }  // namespace stray
