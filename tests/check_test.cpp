@@ -445,6 +445,7 @@ TEST(Check, RedisWithExampleRules) {
   test::Service redis({"redis-server", "--port", "{port}", "--bind", "127.0.0.1", "--save", "",
                        "--appendonly", "no", "--loglevel", "warning"});
   ASSERT_GT(redis.pid(), 0);
+  ASSERT_TRUE(redis.wait_for_reply("PING\r\n", "+PONG\r\n")) << "redis-server did not finish starting";
   const std::string rules = std::string(STRAY_SOURCE_DIR) + "/examples/rules/redis.supp";
   auto result = check({"--no-builtin-rules", "--rules", rules}, redis.pid());
   EXPECT_EQ(result.exit_code(), 0) << result.out << result.err;

@@ -60,6 +60,7 @@ TEST(Services, RedisThreadKinds) {
   Service redis({"redis-server", "--port", "{port}", "--bind", "127.0.0.1", "--save", "",
                  "--appendonly", "no", "--loglevel", "warning"});
   ASSERT_GT(redis.pid(), 0);
+  ASSERT_TRUE(redis.wait_for_reply("PING\r\n", "+PONG\r\n")) << "redis-server did not finish starting";
 
   Inspector inspector;
   Snapshot snapshot = inspector.inspect(redis.pid());
@@ -88,6 +89,7 @@ TEST(Services, RepeatedSnapshotsKeepServing) {
   Service redis({"redis-server", "--port", "{port}", "--bind", "127.0.0.1", "--save", "",
                  "--appendonly", "no", "--loglevel", "warning"});
   ASSERT_GT(redis.pid(), 0);
+  ASSERT_TRUE(redis.wait_for_reply("PING\r\n", "+PONG\r\n")) << "redis-server did not finish starting";
   Inspector inspector;
   for (int round = 0; round < 20; ++round) {
     Snapshot snapshot = inspector.inspect(redis.pid());

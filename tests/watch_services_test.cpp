@@ -72,6 +72,7 @@ TEST(WatchServices, RedisStaysStable) {
   Service redis({"redis-server", "--port", "{port}", "--bind", "127.0.0.1", "--save", "",
                  "--appendonly", "no", "--loglevel", "warning"});
   ASSERT_GT(redis.pid(), 0);
+  ASSERT_TRUE(redis.wait_for_reply("PING\r\n", "+PONG\r\n")) << "redis-server did not finish starting";
   watch_while_churning(redis, "PING\r\n", "\r\n", "redis");
   EXPECT_EQ(redis.request("PING\r\n", "\r\n"), "+PONG\r\n");
 }

@@ -55,6 +55,15 @@ int connect_to(int port) {
 
 }  // namespace
 
+bool Service::wait_for_reply(const std::string& request_text, const std::string& expected) const {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (request(request_text, expected) == expected) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
 bool have_program(const std::string& program) {
   std::string command = "command -v " + program + " >/dev/null 2>&1";
   return std::system(command.c_str()) == 0;

@@ -22,6 +22,11 @@ class Service {
   // Sends `request` over a new loopback connection and returns what the
   // service wrote back before `terminator` (included) or a one second pause.
   std::string request(const std::string& request, const std::string& terminator) const;
+  // Repeats `request` until the reply is `expected`, for up to five seconds.
+  // redis-server accepts connections before it starts its background
+  // threads and its event loop, so an accepted connection does not mean
+  // that it has finished starting.
+  bool wait_for_reply(const std::string& request, const std::string& expected) const;
 
  private:
   int pid_ = 0;
