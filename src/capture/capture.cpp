@@ -169,6 +169,22 @@ RawThread capture_thread(int memory_tid, const FrozenThread& frozen, RawSnapshot
   return thread;
 }
 
+// /proc/PID/maps needs the same permission as ptrace, so this is where an
+// unprivileged run fails first, and the error then gives the cause. An
+// error through another thread of the process names the process too.
+std::vector<Mapping> read_maps_or_explain(int pid, int memory_tid) {
+  try {
+    return proc::read_maps(memory_tid);
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::permission_denied) {
+      throw Error(ErrorKind::permission_denied,
+                  "pid " + std::to_string(pid) + ": permission denied: " + explain_permission(pid));
+    }
+    if (memory_tid == pid) throw;
+    throw Error(error.kind(), "pid " + std::to_string(pid) + ": " + error.what());
+  }
+}
+
 // The thread chosen before the freeze to read memory through may have
 // exited since, and the main thread may have called pthread_exit. A stopped
 // thread cannot exit until it is let go, so one of those is taken.
@@ -192,7 +208,7 @@ void capture_threads(FrozenProcess& frozen, RawSnapshot& raw, std::size_t cap) {
   if (!unknown_stack) return;
   // A thread created after the maps were read has a stack they do not show.
   // Re-read them while still frozen and retry those threads.
-  raw.mappings = proc::read_maps(raw.memory_tid);
+  raw.mappings = read_maps_or_explain(raw.pid, raw.memory_tid);
   for (RawThread& thread : raw.threads) {
     if (!thread.registers_valid || !thread.stack.bytes.empty()) continue;
     const Mapping* stack = find_stack_mapping(raw.mappings, thread.registers.rsp);
@@ -202,17 +218,6 @@ void capture_threads(FrozenProcess& frozen, RawSnapshot& raw, std::size_t cap) {
   }
 }
 
-// /proc/PID/maps needs the same permission as ptrace, so this is where an
-// unprivileged run fails first, and the error then gives the cause.
-std::vector<Mapping> read_maps_or_explain(int pid, int memory_tid) {
-  try {
-    return proc::read_maps(memory_tid);
-  } catch (const Error& error) {
-    if (error.kind() != ErrorKind::permission_denied) throw;
-    throw Error(ErrorKind::permission_denied,
-                "pid " + std::to_string(pid) + ": permission denied: " + explain_permission(pid));
-  }
-}
 
 }  // namespace
 
