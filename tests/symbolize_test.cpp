@@ -328,6 +328,38 @@ TEST(Symbolize, SymtabNamesWithoutDwarf) {
   EXPECT_EQ(frames[0].line, 0);
 }
 
+// b_no_lines has no line information and lies in a gap between two address
+// ranges of one unit, whose line table ends its first range with a line row
+// (tests/targets/line_gap.s). libdwfl would give it that row's line.
+TEST(Symbolize, AddressBetweenUnitRangesHasNoLine) {
+  ScratchDirectory scratch;
+  const std::string sources = std::string(STRAY_SOURCE_DIR) + "/tests/targets/";
+  fs::path object = scratch.path() / "line_gap.o";
+  fs::path host = scratch.path() / "line_gap_host";
+  ASSERT_TRUE(run({"cc", "-c", sources + "line_gap.s", "-o", object.string()}));
+  ASSERT_TRUE(run({"cc", "-O1", "-ffunction-sections", "-Wl,--sort-section=name", "-o",
+                   host.string(), object.string(), sources + "line_gap_host.c"}));
+  TargetProcess target(host.string());
+  ASSERT_NE(target.pid(), 0);
+  RawSnapshot raw = mappings_of(target.pid());
+  ModuleFiles files(target.pid());
+  Symbolizer symbolizer;
+
+  std::vector<Frame> frames{frame_at(address_value(target, "no_lines_pc"), FrameKind::innermost)};
+  symbolizer.symbolize(raw, files, frames);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].function, "b_no_lines");
+  EXPECT_EQ(frames[0].file, "") << "line " << frames[0].line;
+  EXPECT_EQ(frames[0].line, 0);
+
+  frames = {frame_at(address_value(target, "with_lines_pc"), FrameKind::innermost)};
+  symbolizer.symbolize(raw, files, frames);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].function, "c_with_lines");
+  EXPECT_EQ(basename_of(frames[0].file), "line_gap.c");
+  EXPECT_EQ(frames[0].line, 10);
+}
+
 TEST(Symbolize, DebuglinkFindsDebugFile) {
   ScratchDirectory scratch;
   fs::path debug = scratch.path() / "linked_target.debug";

@@ -3,6 +3,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 
+#include <cstddef>
 #include <cstdlib>
 #include <string_view>
 
@@ -35,6 +36,24 @@ void set_line_table_position(Dwfl_Module* module, Dwarf_Addr address, SourceFram
   frame.file = file;
   frame.line = line_number;
   frame.column = column;
+}
+
+// True when the address ranges of `cu` contain `address` (relative to the
+// CU's bias), or when the CU states no ranges at all. libdwfl (elfutils
+// 0.188) can give an address in a gap between two ranges of one CU a line
+// of that CU: _start, from crt1.o without debug information, sits between
+// main's .text.startup and the rest of the program's .text.
+bool cu_covers(Dwarf_Die* cu, Dwarf_Addr address) {
+  Dwarf_Addr base = 0;
+  Dwarf_Addr start = 0;
+  Dwarf_Addr end = 0;
+  bool has_ranges = false;
+  ptrdiff_t offset = 0;
+  while ((offset = dwarf_ranges(cu, offset, &base, &start, &end)) > 0) {
+    has_ranges = true;
+    if (address >= start && address < end) return true;
+  }
+  return !has_ranges;
 }
 
 // The subprogram and inlined-subroutine DIEs that contain `address`
@@ -177,11 +196,11 @@ std::vector<SourceFrame> describe_address(Dwfl_Module* module, Dwarf_Addr addres
   SourceFrame innermost;
   innermost.function = symbol_name(module, address);
   if (!with_source) return {innermost};
-  set_line_table_position(module, address, innermost);
 
   Dwarf_Addr bias = 0;
   Dwarf_Die* cu = dwfl_module_addrdie(module, address, &bias);
-  if (cu == nullptr) return {innermost};
+  if (cu == nullptr || !cu_covers(cu, address - bias)) return {innermost};
+  set_line_table_position(module, address, innermost);
   std::vector<Dwarf_Die> functions = function_scopes(cu, address - bias);
   if (functions.size() < 2) return {innermost};
   return expand_inline_chain(functions, innermost);

@@ -22,7 +22,8 @@ struct SourceFrame {
 // first. The last entry is the out-of-line function that contains the
 // address, named from the ELF symbol table. Each entry before it is an
 // inlined call, named from DWARF. The first entry's position comes from the
-// line table. Every later entry's position is the call site
+// line table, and is left empty when no CU's address ranges contain the
+// address. Every later entry's position is the call site
 // (DW_AT_call_file/line/column) of the entry before it, so each position lies
 // in its own entry's function, as `eu-addr2line -i` prints them.
 // Without `with_source`, the result is the symbol-table name alone, and the
