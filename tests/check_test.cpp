@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -303,6 +304,32 @@ TEST(Check, GenRulesAppendPassesSetE) {
 
   auto with_exit_code = check({"--gen-rules", "--error-exitcode", "9"}, target.pid());
   EXPECT_EQ(with_exit_code.exit_code(), 2) << with_exit_code.err;
+}
+
+// Threads that never named themselves carry the executable's name, so a
+// generated rule must not name them, or it would miss them in a copy of
+// the program under another file name.
+TEST(Check, GeneratedRulesMatchRenamedCopy) {
+  const std::string copy = testing::TempDir() + "pool_copy_" + std::to_string(::getpid());
+  std::filesystem::copy_file(test::target_path("leak_and_pool"), copy,
+                             std::filesystem::copy_options::overwrite_existing);
+  struct RemoveOnExit {
+    std::string path;
+    ~RemoveOnExit() { std::filesystem::remove(path); }
+  } remove_copy{copy};
+
+  TargetProcess original("leak_and_pool", {"2", "leak"});
+  ASSERT_GT(original.pid(), 0);
+  auto generated = check({"--grace", "0ms", "--no-builtin-rules", "--gen-rules"}, original.pid());
+  ASSERT_EQ(generated.exit_code(), 0) << generated.err;
+  EXPECT_EQ(generated.out.find("name:"), std::string::npos) << generated.out;
+  original.kill();
+
+  const std::string generated_rules = write_file("renamed.supp", generated.out);
+  TargetProcess renamed(copy, {"2", "leak"});
+  ASSERT_GT(renamed.pid(), 0);
+  auto checked = check({"--grace", "0ms", "--no-builtin-rules", "--rules", generated_rules}, renamed.pid());
+  EXPECT_EQ(checked.exit_code(), 0) << generated.out << checked.out;
 }
 
 TEST(Check, JsonCarriesVerdicts) {

@@ -273,5 +273,57 @@ TEST(Glob, ParameterListDetection) {
   EXPECT_TRUE(pattern_has_parameters("run(int*"));
 }
 
+// A survivor with one frame of its own, which is its start routine and top frame.
+Thread survivor(int tid, const std::string& name, const std::string& function) {
+  Thread thread;
+  thread.tid = tid;
+  thread.name = name;
+  thread.thread_class = ThreadClass::read;
+  Frame frame;
+  frame.function = function;
+  frame.module = "/opt/app/bin/very_long_program_name";
+  thread.frames = {frame};
+  thread.start_routine = 0;
+  thread.top_frame = 0;
+  return thread;
+}
+
+// The name term of the generated rule that excuses `tid`, or "" when it has none.
+std::string generated_name_term(const std::vector<Rule>& rules, const Snapshot& snapshot, int tid) {
+  for (const Thread& thread : snapshot.threads) {
+    if (thread.tid != tid) continue;
+    for (const Rule& rule : rules) {
+      if (!rule_matches(rule, thread)) continue;
+      for (const RuleTerm& term : rule.terms) {
+        if (term.key == RuleKey::name) return term.pattern;
+      }
+      return "";
+    }
+  }
+  ADD_FAILURE() << "no generated rule matches tid " << tid;
+  return "";
+}
+
+TEST(GeneratedRules, NameTermOnlyForOwnNames) {
+  Snapshot snapshot;
+  snapshot.pid = 100;
+  snapshot.comm = "renamed_main";
+  snapshot.exe = "/opt/app/bin/very_long_program_name (deleted)";
+  snapshot.threads = {
+      survivor(101, "renamed_main", "inherits_the_process_name()"),
+      survivor(102, "very_long_progr", "inherits_the_executable_name()"),
+      survivor(103, "logger", "names_itself()"),
+  };
+  Judgement judgement;
+  judgement.verdicts.assign(snapshot.threads.size(), ThreadVerdict{VerdictKind::survivor, std::nullopt});
+  judgement.survivors = snapshot.threads.size();
+
+  const std::vector<Rule> rules = generate_rules(snapshot, judgement);
+  ASSERT_EQ(rules.size(), 3u);
+  EXPECT_EQ(generated_name_term(rules, snapshot, 101), "") << "the process name";
+  EXPECT_EQ(generated_name_term(rules, snapshot, 102), "") << "the executable's name cut to 15 bytes";
+  EXPECT_EQ(generated_name_term(rules, snapshot, 103), "logger");
+}
+
 }  // namespace
 }  // namespace stray

@@ -1,5 +1,6 @@
 // Rules generated from survivors, ready to paste into a rules file.
 #include <map>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
@@ -32,9 +33,26 @@ bool all_names_equal(const ThreadGroup& group) {
   return true;
 }
 
+// True when `name` is one a thread inherits without naming itself: the
+// process name (the main thread's comm), or the executable's file name cut
+// to the 15 bytes of a comm, for threads started before the main thread
+// renamed itself. Such a name would tie a rule to the binary's file name.
+bool is_process_name(std::string_view name, const Snapshot& snapshot) {
+  constexpr std::size_t kCommBytes = 15;
+  constexpr std::string_view kDeleted = " (deleted)";
+  if (name == snapshot.comm) return true;
+
+  std::string_view exe = snapshot.exe;
+  if (exe.ends_with(kDeleted)) exe.remove_suffix(kDeleted.size());
+  const std::size_t slash = exe.rfind('/');
+  if (slash != std::string_view::npos) exe.remove_prefix(slash + 1);
+  return !exe.empty() && name == exe.substr(0, kCommBytes);
+}
+
 // A thread without a start routine or top frame (every frame is runtime)
 // is pinned by its outermost or innermost frame instead.
-std::vector<RuleTerm> terms_for(const Thread& thread, const ThreadGroup& group) {
+std::vector<RuleTerm> terms_for(const Thread& thread, const ThreadGroup& group,
+                                const Snapshot& snapshot) {
   std::vector<RuleTerm> terms;
   if (thread.start_routine && *thread.start_routine < thread.frames.size()) {
     terms.push_back({RuleKey::start, frame_pattern(thread.frames[*thread.start_routine])});
@@ -47,7 +65,8 @@ std::vector<RuleTerm> terms_for(const Thread& thread, const ThreadGroup& group) 
     terms.push_back({RuleKey::any, frame_pattern(thread.frames.front())});
   }
   terms.push_back({RuleKey::thread_class, to_string(thread.thread_class)});
-  if (!thread.name.empty() && all_names_equal(group)) terms.push_back({RuleKey::name, literal_pattern(thread.name)});
+  if (!thread.name.empty() && all_names_equal(group) && !is_process_name(thread.name, snapshot))
+    terms.push_back({RuleKey::name, literal_pattern(thread.name)});
   return terms;
 }
 
@@ -70,6 +89,8 @@ void keep_matching_terms(std::vector<RuleTerm>& terms, const Snapshot& snapshot,
 Snapshot survivors_of(const Snapshot& snapshot, const Judgement& judgement) {
   Snapshot survivors;
   survivors.pid = snapshot.pid;
+  survivors.exe = snapshot.exe;
+  survivors.comm = snapshot.comm;
   for (std::size_t i = 0; i < snapshot.threads.size(); ++i) {
     // A starting thread has no frame to match yet; a rule made from it
     // would match every thread caught inside clone.
@@ -86,7 +107,7 @@ std::vector<Rule> generate_rules(const Snapshot& snapshot, const Judgement& judg
   std::vector<Rule> rules;
   std::map<std::string, std::size_t> rule_by_text;
   for (const ThreadGroup& group : group_threads(survivors)) {
-    std::vector<RuleTerm> terms = terms_for(survivors.threads[group.thread_indices.front()], group);
+    std::vector<RuleTerm> terms = terms_for(survivors.threads[group.thread_indices.front()], group, survivors);
     keep_matching_terms(terms, survivors, group);
     Rule rule{std::move(terms), group.count(), "generated"};
     const std::string text = format_rule(Rule{rule.terms, std::nullopt, {}});
