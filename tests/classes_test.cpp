@@ -46,7 +46,7 @@ const Thread* find_thread(const Snapshot& snapshot, int tid) {
 // Index of the outermost frame whose function is `function`.
 std::optional<std::size_t> find_function(const Thread& thread, const std::string& function) {
   for (std::size_t i = thread.frames.size(); i-- > 0;) {
-    if (classify_detail::qualified_name(thread.frames[i].function) == function) return i;
+    if (qualified_name(thread.frames[i].function) == function) return i;
   }
   return std::nullopt;
 }

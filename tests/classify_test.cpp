@@ -21,7 +21,6 @@ namespace stray {
 namespace {
 
 using namespace std::chrono_literals;
-using classify_detail::qualified_name;
 
 const std::string kLibc = "/usr/lib/x86_64-linux-gnu/libc.so.6";
 const std::string kLibstdcxx = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30";
@@ -480,6 +479,32 @@ TEST(StartRoutine, StdThreadTrampolines) {
   EXPECT_EQ(*thread.start_routine, 5u);
   ASSERT_TRUE(thread.top_frame.has_value());
   EXPECT_EQ(*thread.top_frame, 4u) << "Queue::pop, inlined, is the program's own";
+  EXPECT_EQ(thread.thread_class, ThreadClass::condvar);
+}
+
+// A lambda thread body waiting with a predicate, built at -O0 (GCC 12):
+// every frame is out of line and named by its ELF symbol, and the wait
+// template names the lambda's operator() in its template argument.
+TEST(StartRoutine, LambdaWaitingWithPredicateAtO0) {
+  std::vector<Frame> frames = {
+      frame("__futex_abstimed_wait_common", kLibc),
+      frame("pthread_cond_wait", kLibc),
+      frame("void std::condition_variable::wait<main::{lambda()#1}::operator()() const::{lambda()#1}>(std::unique_lock<std::mutex>&, main::{lambda()#1}::operator()() const::{lambda()#1})", kProgram),
+      frame("main::{lambda()#1}::operator()() const", kProgram),
+      frame("void std::__invoke_impl<void, main::{lambda()#1}>(std::__invoke_other, main::{lambda()#1}&&)", kProgram),
+      frame("std::__invoke_result<main::{lambda()#1}>::type std::__invoke<main::{lambda()#1}>(main::{lambda()#1}&&)", kProgram),
+      frame("void std::thread::_Invoker<std::tuple<main::{lambda()#1}> >::_M_invoke<0ul>(std::_Index_tuple<0ul>)", kProgram),
+      frame("std::thread::_Invoker<std::tuple<main::{lambda()#1}> >::operator()()", kProgram),
+      frame("std::thread::_State_impl<std::thread::_Invoker<std::tuple<main::{lambda()#1}> > >::_M_run()", kProgram),
+      frame("", kLibstdcxx),
+      frame("start_thread", kLibc),
+      frame("__clone3", kLibc),
+  };
+  Thread thread = classify_with(in_syscall(SYS_futex, {0x10}), frames);
+  ASSERT_TRUE(thread.top_frame.has_value());
+  EXPECT_EQ(*thread.top_frame, 3u) << "the wait template is std::, whatever its return type";
+  ASSERT_TRUE(thread.start_routine.has_value());
+  EXPECT_EQ(*thread.start_routine, 3u);
   EXPECT_EQ(thread.thread_class, ThreadClass::condvar);
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "io/input_file.hpp"
+#include "model/function_names.hpp"
 #include "rules/glob.hpp"
 #include "stray/rules.hpp"
 
@@ -15,7 +16,6 @@ namespace {
 
 using rules::glob_matches;
 using rules::pattern_has_parameters;
-using rules::qualified_name;
 
 TEST(RulesParser, ValidFile) {
   const std::string text =
@@ -264,6 +264,33 @@ TEST(Glob, QualifiedName) {
   EXPECT_EQ(qualified_name("Wrapper::operator int() const"), "Wrapper::operator int");
   EXPECT_EQ(qualified_name("main::{lambda()#1}::operator()() const"), "main::{lambda()#1}::operator()");
   EXPECT_EQ(qualified_name("fill(char*) [clone .cold]"), "fill");
+  EXPECT_EQ(qualified_name("bool std::operator< <char>(std::string const&, std::string const&)"),
+            "std::operator< <char>");
+  EXPECT_EQ(qualified_name("Wrapper::operator unsigned long() const"),
+            "Wrapper::operator unsigned long");
+  EXPECT_EQ(qualified_name("char const* name_of(int)"), "name_of");
+  EXPECT_EQ(qualified_name("decltype ({parm#1}()) call<F>(F)"), "call<F>");
+}
+
+// Local entities carry the parameter list of the function around them,
+// which is part of the name, and a template function's return type may
+// name the same lambdas as its template arguments.
+TEST(Glob, QualifiedNameOfLocalEntities) {
+  EXPECT_EQ(qualified_name("f(int)::{lambda()#1}::operator()() const"),
+            "f(int)::{lambda()#1}::operator()");
+  EXPECT_EQ(qualified_name("void run<int>(int)::{lambda()#1}::operator()() const"),
+            "run<int>(int)::{lambda()#1}::operator()");
+  EXPECT_EQ(qualified_name("main::{lambda()#1}::operator()() const::{lambda()#1}::operator()() const"),
+            "main::{lambda()#1}::operator()() const::{lambda()#1}::operator()");
+  EXPECT_EQ(qualified_name("void std::condition_variable::wait<main::{lambda()#1}::operator()() "
+                           "const::{lambda()#1}>(std::unique_lock<std::mutex>&, "
+                           "main::{lambda()#1}::operator()() const::{lambda()#1})"),
+            "std::condition_variable::wait<main::{lambda()#1}::operator()() const::{lambda()#1}>");
+  EXPECT_EQ(qualified_name("std::__invoke_result<main::{lambda()#1}>::type "
+                           "std::__invoke<main::{lambda()#1}>(main::{lambda()#1}&&)"),
+            "std::__invoke<main::{lambda()#1}>");
+  EXPECT_EQ(qualified_name("(anonymous namespace)::Pool::Pool(int)::{lambda()#1}::operator()() const"),
+            "(anonymous namespace)::Pool::Pool(int)::{lambda()#1}::operator()");
 }
 
 TEST(Glob, ParameterListDetection) {

@@ -11,16 +11,12 @@
 #include <vector>
 
 #include "classify/classifier.hpp"
+#include "model/function_names.hpp"
 #include "stray/model.hpp"
 
 namespace stray::classify_detail {
 
 // --- function_names.cpp ---
-
-// The qualified name of a demangled function without its return type and
-// parameter list: "void std::__invoke_impl<void, F>(std::__invoke_other, F&&)"
-// gives "std::__invoke_impl<void, F>". A C name comes back unchanged.
-std::string_view qualified_name(std::string_view demangled);
 
 // The base of a glibc symbol with its internal decorations removed: leading
 // underscores, the "GI_" alias prefix, "libc_", and a "64" or "_time64"

@@ -39,7 +39,7 @@ constexpr std::array<std::string_view, 4> kRuntimeNamePrefixes = {
 };
 
 bool is_runtime_function(std::string_view function) {
-  std::string_view name = classify_detail::qualified_name(function);
+  std::string_view name = qualified_name(function);
   for (std::string_view entry : kRuntimeFunctions) {
     if (name == entry) return true;
   }

@@ -7,7 +7,6 @@ namespace stray::rules {
 namespace {
 
 constexpr std::string_view kAnonymousNamespace = "(anonymous namespace)";
-constexpr std::string_view kOperator = "operator";
 
 enum class TokenKind { literal, any_char, any_run };
 
@@ -37,65 +36,6 @@ std::vector<Token> tokenize(std::string_view pattern) {
 
 bool token_matches(const Token& token, char c) {
   return token.kind == TokenKind::any_char || (token.kind == TokenKind::literal && token.literal == c);
-}
-
-bool is_identifier_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-bool is_operator_symbol(char c) {
-  return std::string_view("+-*/%^&|~!=<>,[]").find(c) != std::string_view::npos;
-}
-
-// Length of an operator name's symbols after "operator" at `at`: 2 for
-// "()", the run of symbol characters for "<<=" or "->*", 0 for a word
-// operator such as "operator new" or a conversion.
-std::size_t operator_symbols_length(std::string_view name, std::size_t at) {
-  if (name.substr(at, 2) == "()") return 2;
-  std::size_t end = at;
-  while (end < name.size() && is_operator_symbol(name[end])) ++end;
-  return end - at;
-}
-
-bool starts_operator(std::string_view name, std::size_t at) {
-  if (name.substr(at, kOperator.size()) != kOperator) return false;
-  if (at > 0 && is_identifier_char(name[at - 1])) return false;
-  std::size_t next = at + kOperator.size();
-  return next >= name.size() || !is_identifier_char(name[next]);
-}
-
-// Calls visit(index) for each character of `name` outside brackets of any
-// kind. "(anonymous namespace)" and an operator's symbols ("operator<",
-// "operator()") are skipped whole, so their brackets do not count.
-template <typename Visit>
-void visit_top_level(std::string_view name, Visit visit) {
-  int depth = 0;
-  for (std::size_t i = 0; i < name.size();) {
-    if (name.substr(i, kAnonymousNamespace.size()) == kAnonymousNamespace) {
-      i += kAnonymousNamespace.size();
-      continue;
-    }
-    if (starts_operator(name, i)) {
-      i += kOperator.size();
-      i += operator_symbols_length(name, i);
-      continue;
-    }
-    char c = name[i];
-    if (c == '<' || c == '(' || c == '{' || c == '[') {
-      if (depth == 0 && !visit(i)) return;
-      ++depth;
-    } else if (c == '>' || c == ')' || c == '}' || c == ']') {
-      if (depth > 0) --depth;
-    } else if (depth == 0 && !visit(i)) {
-      return;
-    }
-    ++i;
-  }
-}
-
-bool preceded_by_operator(std::string_view name, std::size_t space) {
-  return space >= kOperator.size() &&
-         name.substr(space - kOperator.size(), kOperator.size()) == kOperator;
 }
 
 }  // namespace
@@ -133,23 +73,6 @@ std::string escape_glob(std::string_view text) {
     escaped += c;
   }
   return escaped;
-}
-
-std::string_view qualified_name(std::string_view demangled) {
-  std::size_t parameters = std::string_view::npos;
-  visit_top_level(demangled, [&](std::size_t i) {
-    if (demangled[i] != '(') return true;
-    parameters = i;
-    return false;
-  });
-  std::string_view name = demangled.substr(0, parameters);
-
-  std::size_t start = 0;
-  visit_top_level(name, [&](std::size_t i) {
-    if (name[i] == ' ' && !preceded_by_operator(name, i)) start = i + 1;
-    return true;
-  });
-  return name.substr(start);
 }
 
 bool pattern_has_parameters(std::string_view pattern) {

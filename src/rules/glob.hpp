@@ -1,6 +1,5 @@
 // Glob patterns over demangled names, thread names, class names and module
-// paths, and the forms of a demangled name that a pattern is matched
-// against.
+// paths, and which form of a demangled name a pattern is matched against.
 #pragma once
 
 #include <string>
@@ -18,16 +17,10 @@ bool glob_matches(std::string_view pattern, std::string_view text);
 // exactly `text`.
 std::string escape_glob(std::string_view text);
 
-// The qualified name of a demangled function: without its return type
-// (which demangled template functions carry), its parameter list and what
-// follows it (cv-qualifiers, "[clone .cold]"). Template arguments stay.
-// "void ns::run<int>(int) const" gives "ns::run<int>";
-// "(anonymous namespace)::park()" gives "(anonymous namespace)::park".
-std::string_view qualified_name(std::string_view demangled);
-
 // True when a pattern names a parameter list: it contains a '(' that does
 // not open "(anonymous namespace)". Such a pattern is matched against the
-// whole demangled name, any other against qualified_name.
+// whole demangled name, any other against its qualified_name
+// (model/function_names.hpp).
 bool pattern_has_parameters(std::string_view pattern);
 
 }  // namespace stray::rules

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string_view>
 
+#include "model/function_names.hpp"
 #include "report/grouping.hpp"
 #include "rules/glob.hpp"
 #include "stray/rules.hpp"
@@ -22,7 +23,7 @@ std::string_view file_name(std::string_view path) {
 bool function_matches(std::string_view pattern, const Frame& frame) {
   if (frame.function.empty()) return rules::glob_matches(pattern, frame_label(frame));
   if (rules::pattern_has_parameters(pattern)) return rules::glob_matches(pattern, frame.function);
-  return rules::glob_matches(pattern, rules::qualified_name(frame.function));
+  return rules::glob_matches(pattern, qualified_name(frame.function));
 }
 
 const Frame* frame_at(const Thread& thread, const std::optional<std::size_t>& index) {
