@@ -298,6 +298,11 @@ TEST(Glob, ParameterListDetection) {
   EXPECT_FALSE(pattern_has_parameters("(anonymous namespace)::park"));
   EXPECT_TRUE(pattern_has_parameters("(anonymous namespace)::park()"));
   EXPECT_TRUE(pattern_has_parameters("run(int*"));
+  EXPECT_FALSE(pattern_has_parameters("Task::operator()"));
+  EXPECT_FALSE(pattern_has_parameters("main::{lambda()#1}::operator()"));
+  EXPECT_FALSE(pattern_has_parameters("f(int)::{lambda()#1}::operator()"));
+  EXPECT_TRUE(pattern_has_parameters("main::{lambda()#1}::operator()() const"));
+  EXPECT_TRUE(pattern_has_parameters("*::operator()(int)"));
 }
 
 // A survivor with one frame of its own, which is its start routine and top frame.

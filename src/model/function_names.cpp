@@ -97,20 +97,25 @@ TopLevel scan_top_level(std::string_view name) {
   return marks;
 }
 
+// Position of the '(' that opens the function's own parameter list, or
+// npos. It is the first one after the last "::", because those before it
+// belong to enclosing functions ("f(int)::{lambda()#1}::operator()()").
+std::size_t own_parameter_list(const TopLevel& marks) {
+  for (std::size_t position : marks.parameter_lists) {
+    if (position >= marks.after_last_scope) return position;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
+
+bool has_parameter_list(std::string_view name) {
+  return own_parameter_list(scan_top_level(name)) != std::string_view::npos;
+}
 
 std::string_view qualified_name(std::string_view demangled) {
   const TopLevel marks = scan_top_level(demangled);
-
-  // The function's own parameter list is the first one after the last
-  // "::": those before it belong to enclosing functions ("f(int)::...").
-  std::size_t parameters = std::string_view::npos;
-  for (std::size_t position : marks.parameter_lists) {
-    if (position < marks.after_last_scope) continue;
-    parameters = position;
-    break;
-  }
-  const std::string_view name = demangled.substr(0, parameters);
+  const std::string_view name = demangled.substr(0, own_parameter_list(marks));
 
   // The return type ends at the last space before the name, which is before
   // an operator keyword ("operator new", "operator unsigned long").

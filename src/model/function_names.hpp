@@ -19,4 +19,10 @@ namespace stray {
 // A C name comes back unchanged.
 std::string_view qualified_name(std::string_view demangled);
 
+// True when the name has a parameter list of its own, which qualified_name
+// would cut: "run(int)" and "f()::{lambda()#1}::operator()() const" have
+// one, "main::{lambda()#1}::operator()" and "(anonymous namespace)::park"
+// have none.
+bool has_parameter_list(std::string_view name);
+
 }  // namespace stray

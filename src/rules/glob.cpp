@@ -2,11 +2,12 @@
 
 #include <vector>
 
+#include "model/function_names.hpp"
+
 namespace stray::rules {
 
 namespace {
 
-constexpr std::string_view kAnonymousNamespace = "(anonymous namespace)";
 
 enum class TokenKind { literal, any_char, any_run };
 
@@ -75,15 +76,6 @@ std::string escape_glob(std::string_view text) {
   return escaped;
 }
 
-bool pattern_has_parameters(std::string_view pattern) {
-  for (std::size_t i = 0; i < pattern.size(); ++i) {
-    if (pattern.substr(i, kAnonymousNamespace.size()) == kAnonymousNamespace) {
-      i += kAnonymousNamespace.size() - 1;
-    } else if (pattern[i] == '(') {
-      return true;
-    }
-  }
-  return false;
-}
+bool pattern_has_parameters(std::string_view pattern) { return has_parameter_list(pattern); }
 
 }  // namespace stray::rules

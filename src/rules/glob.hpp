@@ -17,10 +17,12 @@ bool glob_matches(std::string_view pattern, std::string_view text);
 // exactly `text`.
 std::string escape_glob(std::string_view text);
 
-// True when a pattern names a parameter list: it contains a '(' that does
-// not open "(anonymous namespace)". Such a pattern is matched against the
-// whole demangled name, any other against its qualified_name
-// (model/function_names.hpp).
+// True when a pattern names a parameter list of its own, by the rules of
+// has_parameter_list (model/function_names.hpp): the '(' of
+// "(anonymous namespace)", of "operator()", of a lambda's "{lambda()#1}"
+// and of an enclosing function's "f(int)::" opens none. Such a pattern is
+// matched against the whole demangled name, any other against its
+// qualified_name.
 bool pattern_has_parameters(std::string_view pattern);
 
 }  // namespace stray::rules
