@@ -29,9 +29,7 @@ namespace {
 using test::run_command;
 using test::TargetProcess;
 
-// Excuses the pool workers of tests/targets/leak_and_pool.cpp. The top
-// frame is not named because it is std::condition_variable::wait, inlined,
-// whose DWARF name "wait<...>" lacks the std:: qualification.
+// Excuses the pool workers of tests/targets/leak_and_pool.cpp.
 const char* const kPoolRule =
     "start:*pool_worker any:*wait_for_job class:condvar  # the job queue's workers\n";
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "symbolize/demangle.hpp"
+#include "symbolize/dwarf_names.hpp"
 
 namespace stray::symbolize {
 
@@ -85,67 +86,6 @@ std::vector<Dwarf_Die> function_scopes(Dwarf_Die* cu, Dwarf_Addr address) {
   return functions;
 }
 
-// Follows DW_AT_abstract_origin and DW_AT_specification to the DIE that
-// declares the function; its enclosing scopes are its namespaces and class.
-Dwarf_Die declaration_of(Dwarf_Die die) {
-  for (int hops = 0; hops < 8; ++hops) {
-    Dwarf_Attribute attribute;
-    Dwarf_Die next;
-    if ((dwarf_attr(&die, DW_AT_abstract_origin, &attribute) != nullptr ||
-         dwarf_attr(&die, DW_AT_specification, &attribute) != nullptr) &&
-        dwarf_formref_die(&attribute, &next) != nullptr) {
-      die = next;
-      continue;
-    }
-    break;
-  }
-  return die;
-}
-
-// Prefixes `name` with the namespaces and classes that enclose the
-// function's declaration, as "ns::Class::name".
-std::string qualify(Dwarf_Die* die, const std::string& name) {
-  Dwarf_Die declaration = declaration_of(*die);
-  Dwarf_Die* scopes = nullptr;
-  int count = dwarf_getscopes_die(&declaration, &scopes);
-  std::string prefix;
-  for (int i = count - 1; i >= 0; --i) {
-    if (dwarf_dieoffset(&scopes[i]) == dwarf_dieoffset(&declaration)) continue;
-    int tag = dwarf_tag(&scopes[i]);
-    const char* scope_name = dwarf_diename(&scopes[i]);
-    if (tag == DW_TAG_namespace) {
-      prefix += scope_name != nullptr ? scope_name : "(anonymous namespace)";
-    } else if (tag == DW_TAG_class_type || tag == DW_TAG_structure_type ||
-               tag == DW_TAG_union_type) {
-      // An unnamed class around a member function is, in practice, a
-      // lambda's closure type.
-      prefix += scope_name != nullptr ? scope_name : "{lambda}";
-    } else if (tag == DW_TAG_subprogram && scope_name != nullptr) {
-      prefix += scope_name;  // the function a local class or lambda is defined in
-    } else {
-      continue;
-    }
-    prefix += "::";
-  }
-  std::free(scopes);
-  return prefix + name;
-}
-
-// Qualified name of a function DIE: the demangled linkage name, found through
-// DW_AT_abstract_origin and DW_AT_specification. GCC 12 leaves the linkage
-// name out of some inlined template members (std::condition_variable::wait
-// with a lambda predicate), so the fallback qualifies DW_AT_name with the
-// enclosing namespaces and classes.
-std::string die_function_name(Dwarf_Die* die) {
-  Dwarf_Attribute attribute;
-  const char* name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attribute));
-  if (name == nullptr)
-    name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attribute));
-  if (name != nullptr) return demangle(name);
-  name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attribute));
-  return name == nullptr ? std::string() : qualify(die, name);
-}
-
 // Position of the call that `inlined` (a DW_TAG_inlined_subroutine) expands.
 void set_call_site(Dwarf_Die* inlined, SourceFrame& frame) {
   Dwarf_Attribute attribute;
@@ -181,7 +121,7 @@ std::vector<SourceFrame> expand_inline_chain(std::vector<Dwarf_Die>& functions,
     if (outermost && !innermost.function.empty()) {
       frame.function = innermost.function;
     } else {
-      frame.function = die_function_name(&functions[level]);
+      frame.function = dwarf_function_name(&functions[level]);
     }
     frame.inlined = !outermost;
     frames.push_back(std::move(frame));
