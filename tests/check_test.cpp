@@ -263,7 +263,7 @@ TEST(Check, GeneratedRulesExcuseTheSurvivors) {
 
   auto generated = check({"--grace", "0ms", "--gen-rules", "--rules", pool_rules}, target.pid());
   ASSERT_EQ(generated.exit_code(), 0) << generated.err;
-  EXPECT_NE(generated.out.find("start:\"(anonymous namespace)::leaked_reader()\""), std::string::npos)
+  EXPECT_NE(generated.out.find("start:\"(anonymous namespace)::leaked_reader\""), std::string::npos)
       << generated.out;
   EXPECT_NE(generated.out.find("class:read"), std::string::npos) << generated.out;
   EXPECT_EQ(parse_rules(generated.out, "generated").size(), 2u)
@@ -296,7 +296,7 @@ TEST(Check, GenRulesAppendPassesSetE) {
 
   std::ifstream appended(rules);
   const std::string text((std::istreambuf_iterator<char>(appended)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find("start:\"(anonymous namespace)::leaked_reader()\""), std::string::npos) << text;
+  EXPECT_NE(text.find("start:\"(anonymous namespace)::leaked_reader\""), std::string::npos) << text;
   auto fed_back = check({"--grace", "0ms", "--rules", rules}, target.pid());
   EXPECT_EQ(fed_back.exit_code(), 0) << fed_back.out << fed_back.err;
 

@@ -1,6 +1,10 @@
 // Lambda thread bodies built at -O0 and at -O2 (tests/targets/lambda_names.cpp).
 // A function named from its ELF symbol in one build and from DWARF in the
-// other, as an inlined frame, must get the same name.
+// other, as an inlined frame, must get the same name, and rules generated
+// from either build must excuse the threads of the other.
+#include <unistd.h>
+
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +33,13 @@ const Thread* thread_of(const Snapshot& snapshot, const TargetProcess& target, c
 const Frame* frame_at(const Thread& thread, const std::optional<std::size_t>& index) {
   if (!index || *index >= thread.frames.size()) return nullptr;
   return &thread.frames[*index];
+}
+
+test::CommandResult check(const std::vector<std::string>& arguments, int pid) {
+  std::vector<std::string> argv = {STRAY_BINARY, "check", "--grace", "0ms", "--no-builtin-rules"};
+  argv.insert(argv.end(), arguments.begin(), arguments.end());
+  argv.push_back(std::to_string(pid));
+  return test::run_command(argv);
 }
 
 TEST(LambdaNames, SameAtO0AndO2) {
@@ -76,6 +87,33 @@ TEST(LambdaNames, SameAtO0AndO2) {
   EXPECT_NE(start_o0->kind, FrameKind::inlined);
   EXPECT_EQ(waiter_o2->top_frame, waiter_o2->start_routine);
   EXPECT_EQ(waiter_o0->top_frame, waiter_o0->start_routine);
+}
+
+TEST(LambdaNames, GeneratedRulesSurviveRebuild) {
+  TargetProcess unoptimized("lambda_names_O0");
+  TargetProcess optimized("lambda_names");
+  ASSERT_GT(unoptimized.pid(), 0);
+  ASSERT_GT(optimized.pid(), 0);
+
+  struct Direction {
+    const char* from;
+    int from_pid;
+    const char* to;
+    int to_pid;
+  };
+  for (const Direction& direction : {Direction{"-O0", unoptimized.pid(), "-O2", optimized.pid()},
+                                     Direction{"-O2", optimized.pid(), "-O0", unoptimized.pid()}}) {
+    SCOPED_TRACE(std::string("rules from ") + direction.from + ", checked on " + direction.to);
+    test::CommandResult generated = check({"--gen-rules"}, direction.from_pid);
+    ASSERT_EQ(generated.exit_code(), 1) << generated.err;
+
+    const std::string path = testing::TempDir() + "stray_lambda_names_" + std::to_string(::getpid()) +
+                             (direction.from[2] == '0' ? "_o0.supp" : "_o2.supp");
+    std::ofstream(path) << generated.out;
+    test::CommandResult checked = check({"--rules", path}, direction.to_pid);
+    EXPECT_EQ(checked.exit_code(), 0) << generated.out << checked.out;
+    ::unlink(path.c_str());
+  }
 }
 
 }  // namespace

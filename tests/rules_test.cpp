@@ -357,5 +357,26 @@ TEST(GeneratedRules, NameTermOnlyForOwnNames) {
   EXPECT_EQ(generated_name_term(rules, snapshot, 103), "logger");
 }
 
+// An optimized build names a function "[clone .isra.0]" and may show
+// another return type; the rule generated from it must match the plain
+// build's name.
+TEST(GeneratedRules, NamesFramesByQualifiedName) {
+  Snapshot snapshot;
+  snapshot.pid = 100;
+  snapshot.comm = "app";
+  snapshot.threads = {survivor(101, "app", "void run_job<int>(int) [clone .isra.0]")};
+  Judgement judgement;
+  judgement.verdicts = {ThreadVerdict{VerdictKind::survivor, std::nullopt}};
+  judgement.survivors = 1;
+
+  const std::vector<Rule> rules = generate_rules(snapshot, judgement);
+  ASSERT_EQ(rules.size(), 1u);
+  ASSERT_FALSE(rules[0].terms.empty());
+  EXPECT_EQ(rules[0].terms[0].key, RuleKey::start);
+  EXPECT_EQ(rules[0].terms[0].pattern, "run_job<int>");
+  Thread unoptimized = survivor(101, "app", "std::size_t run_job<int>(int)");
+  EXPECT_TRUE(rule_matches(rules[0], unoptimized)) << format_rule(rules[0]);
+}
+
 }  // namespace
 }  // namespace stray

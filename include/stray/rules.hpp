@@ -127,11 +127,11 @@ Judgement judge(const Snapshot& snapshot, const std::vector<Rule>& rules,
 
 // One rule per group of survivors (threads with the same group key and
 // stack), the narrowest that excuses exactly that group: the start routine
-// and top frame by their full names, the class, the thread name when the
-// group shares one other than the process or executable name, and max: set
-// to the group's size. Groups that give the
-// same terms share one rule whose max: is their sum. Appended to the rules
-// that produced `judgement`, they excuse every survivor of it.
+// and top frame by their qualified names, the class, the thread name when
+// the group shares one other than the process or executable name, and max:
+// set to the group's size. Groups that give the same terms share one rule
+// whose max: is their sum. Appended to the rules that produced `judgement`,
+// they excuse every survivor of it.
 std::vector<Rule> generate_rules(const Snapshot& snapshot, const Judgement& judgement);
 
 }  // namespace stray

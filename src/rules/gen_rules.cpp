@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "model/function_names.hpp"
 #include "report/grouping.hpp"
 #include "rules/glob.hpp"
 #include "stray/rules.hpp"
@@ -22,8 +23,12 @@ std::string literal_pattern(std::string_view text) {
   return pattern;
 }
 
+// A frame by its qualified name, not its whole demangled name. Return and
+// parameter types may change between builds, and only optimized builds
+// have suffixes such as "[clone .isra.0]".
 std::string frame_pattern(const Frame& frame) {
-  return literal_pattern(frame.function.empty() ? frame_label(frame) : frame.function);
+  if (frame.function.empty()) return literal_pattern(frame_label(frame));
+  return literal_pattern(qualified_name(frame.function));
 }
 
 bool all_names_equal(const ThreadGroup& group) {
