@@ -82,18 +82,6 @@ bool is_template_parameter(int tag) {
          tag == DW_TAG_GNU_template_parameter_pack || tag == DW_TAG_GNU_template_template_param;
 }
 
-// The scopes around `die`, innermost first, without `die` itself.
-std::vector<Dwarf_Die> enclosing_scopes(Dwarf_Die* die) {
-  Dwarf_Die* scopes = nullptr;
-  int count = dwarf_getscopes_die(die, &scopes);
-  std::vector<Dwarf_Die> result;
-  for (int i = 0; i < count; ++i) {
-    if (!same_die(&scopes[i], die)) result.push_back(scopes[i]);
-  }
-  std::free(scopes);
-  return result;
-}
-
 // Follows DW_AT_abstract_origin and DW_AT_specification to the DIE that
 // declares the function or class. Its enclosing scopes are its namespaces
 // and class, and its children the typed parameters.
@@ -225,10 +213,10 @@ std::string abbreviated(std::string name) {
 // GCC's DW_AT_name prefixed with the namespaces and classes that enclose
 // the function's declaration, as "ns::Class::name"; an unnamed class is
 // written "{lambda}".
-std::string gcc_spelling(Dwarf_Die* die, const char* name) {
+std::string gcc_spelling(Dwarf_Die* die, const char* name, DieParents& parents) {
   Dwarf_Die declaration = declaration_of(*die);
   std::string prefix;
-  for (Dwarf_Die scope : enclosing_scopes(&declaration)) {
+  for (Dwarf_Die scope : parents.enclosing_scopes(&declaration)) {
     int tag = dwarf_tag(&scope);
     const char* scope_name = dwarf_diename(&scope);
     if (tag == DW_TAG_namespace) {
@@ -254,7 +242,7 @@ Name DemanglerSpelling::function(Dwarf_Die* die, bool with_return_type) {
   const char* raw_name = dwarf_diename(&declaration);
   if (raw_name == nullptr) return std::nullopt;
   std::optional<Dwarf_Die> template_owner = template_parameters_owner(*die);
-  std::vector<Dwarf_Die> scopes = enclosing_scopes(&declaration);
+  std::vector<Dwarf_Die> scopes = parents_.enclosing_scopes(&declaration);
   const bool member = !scopes.empty() && is_class_tag(dwarf_tag(&scopes.front()));
   if (has_plain_symbol(die, member || template_owner)) return std::string(raw_name);
 
@@ -305,7 +293,7 @@ Name DemanglerSpelling::function_in_scope(Dwarf_Die* die) {
 // "ns::Class::", "f(int)::" or "" for the scopes around a declaration.
 Name DemanglerSpelling::scope_prefix(Dwarf_Die* declaration) {
   std::string prefix;
-  for (Dwarf_Die scope : enclosing_scopes(declaration)) {
+  for (Dwarf_Die scope : parents_.enclosing_scopes(declaration)) {
     int tag = dwarf_tag(&scope);
     if (tag == DW_TAG_namespace) {
       const char* name = dwarf_diename(&scope);
@@ -368,7 +356,7 @@ Name DemanglerSpelling::lambda_name(Dwarf_Die* closure) {
 // NOTE: a closure type that the compiler left out of DWARF (such as that of
 // a lambda in a discarded `if constexpr` branch) shifts the numbers after it.
 int DemanglerSpelling::lambda_number(Dwarf_Die* closure, const std::string& signature) {
-  std::vector<Dwarf_Die> scopes = enclosing_scopes(closure);
+  std::vector<Dwarf_Die> scopes = parents_.enclosing_scopes(closure);
   auto owner = scopes.begin();
   while (owner != scopes.end() && dwarf_tag(&*owner) == DW_TAG_lexical_block) ++owner;
   if (owner == scopes.end()) return 1;
@@ -400,7 +388,46 @@ int DemanglerSpelling::lambda_number(Dwarf_Die* closure, const std::string& sign
 
 }  // namespace dwarf_spelling
 
-std::string dwarf_function_name(Dwarf_Die* die) {
+// Tags of the DIEs whose scopes DieParents is asked for. It also keeps
+// every DIE with children, which may be a scope on the way out.
+bool is_indexed_tag(int tag) {
+  return tag == DW_TAG_namespace || tag == DW_TAG_subprogram || tag == DW_TAG_lexical_block ||
+         tag == DW_TAG_class_type || tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
+         tag == DW_TAG_enumeration_type;
+}
+
+std::vector<Dwarf_Die> DieParents::enclosing_scopes(Dwarf_Die* die) {
+  Dwarf_Die unit;
+  if (dwarf_diecu(die, &unit, nullptr, nullptr) == nullptr) return {};
+  if (indexed_units_.insert(unit.addr).second) index_unit(&unit);
+
+  Dwarf* dwarf = dwarf_cu_getdwarf(die->cu);
+  std::vector<Dwarf_Die> scopes;
+  for (auto parent = parents_.find(die->addr); parent != parents_.end();
+       parent = parents_.find(parent->second)) {
+    Dwarf_Die scope;
+    if (dwarf_die_addr_die(dwarf, const_cast<void*>(parent->second), &scope) == nullptr) break;
+    scopes.push_back(scope);
+  }
+  return scopes;
+}
+
+void DieParents::index_unit(Dwarf_Die* unit) {
+  std::vector<Dwarf_Die> pending{*unit};
+  while (!pending.empty()) {
+    Dwarf_Die parent = pending.back();
+    pending.pop_back();
+    Dwarf_Die child;
+    if (dwarf_child(&parent, &child) != 0) continue;
+    do {
+      const bool has_children = dwarf_haschildren(&child) > 0;
+      if (has_children || is_indexed_tag(dwarf_tag(&child))) parents_.emplace(child.addr, parent.addr);
+      if (has_children) pending.push_back(child);
+    } while (dwarf_siblingof(&child, &child) == 0);
+  }
+}
+
+std::string dwarf_function_name(Dwarf_Die* die, DieParents& parents) {
   Dwarf_Attribute attribute;
   const char* linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attribute));
   if (linkage == nullptr)
@@ -409,9 +436,9 @@ std::string dwarf_function_name(Dwarf_Die* die) {
 
   const char* name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attribute));
   if (name == nullptr) return {};
-  DemanglerSpelling spelling;
+  DemanglerSpelling spelling(parents);
   if (Name rebuilt = spelling.function(die)) return *rebuilt;
-  return gcc_spelling(die, name);
+  return gcc_spelling(die, name, parents);
 }
 
 }  // namespace stray::symbolize

@@ -10,6 +10,8 @@
 
 #include <elfutils/libdw.h>
 
+#include "symbolize/dwarf_names.hpp"
+
 namespace stray::symbolize::dwarf_spelling {
 
 // A name in the demangler's spelling, or nullopt when some part of it
@@ -35,10 +37,12 @@ std::string_view without_template_arguments(std::string_view name);
 // The parts separated by ", ".
 std::string joined(const std::vector<std::string>& parts);
 
-// Spells the names of one function; the depth of nested names is counted
+// Spells the names of one function. The depth of nested names is counted
 // per object.
 class DemanglerSpelling {
  public:
+  explicit DemanglerSpelling(DieParents& parents) : parents_(parents) {}
+
   // The full name of a function DIE without a linkage name, parameter list
   // included. A function template's return type comes first when
   // `with_return_type` is set.
@@ -74,6 +78,7 @@ class DemanglerSpelling {
   bool append_template_argument(Dwarf_Die* parameter, std::vector<std::string>& arguments);
   Name template_value(Dwarf_Die* parameter);
 
+  DieParents& parents_;
   int depth_ = 0;
 };
 

@@ -14,6 +14,7 @@
 
 #include "stray/model.hpp"
 #include "symbolize/debuginfo.hpp"
+#include "symbolize/dwarf_names.hpp"
 #include "symbolize/source_lookup.hpp"
 
 namespace stray::symbolize {
@@ -59,6 +60,7 @@ class ElfModule {
   std::string build_id_;
   std::vector<LoadSegment> segments_;
   std::unordered_map<std::uint64_t, std::vector<SourceFrame>> described_;
+  DieParents parents_;  // over the DWARF of dwfl_
 };
 
 }  // namespace stray::symbolize

@@ -107,7 +107,7 @@ void set_call_site(Dwarf_Die* inlined, SourceFrame& frame) {
 }
 
 std::vector<SourceFrame> expand_inline_chain(std::vector<Dwarf_Die>& functions,
-                                             const SourceFrame& innermost) {
+                                             const SourceFrame& innermost, DieParents& parents) {
   std::vector<SourceFrame> frames;
   for (std::size_t level = 0; level < functions.size(); ++level) {
     bool outermost = level + 1 == functions.size();
@@ -121,7 +121,7 @@ std::vector<SourceFrame> expand_inline_chain(std::vector<Dwarf_Die>& functions,
     if (outermost && !innermost.function.empty()) {
       frame.function = innermost.function;
     } else {
-      frame.function = dwarf_function_name(&functions[level]);
+      frame.function = dwarf_function_name(&functions[level], parents);
     }
     frame.inlined = !outermost;
     frames.push_back(std::move(frame));
@@ -132,7 +132,7 @@ std::vector<SourceFrame> expand_inline_chain(std::vector<Dwarf_Die>& functions,
 }  // namespace
 
 std::vector<SourceFrame> describe_address(Dwfl_Module* module, Dwarf_Addr address,
-                                          bool with_source) {
+                                          bool with_source, DieParents& parents) {
   SourceFrame innermost;
   innermost.function = symbol_name(module, address);
   if (!with_source) return {innermost};
@@ -143,7 +143,7 @@ std::vector<SourceFrame> describe_address(Dwfl_Module* module, Dwarf_Addr addres
   set_line_table_position(module, address, innermost);
   std::vector<Dwarf_Die> functions = function_scopes(cu, address - bias);
   if (functions.size() < 2) return {innermost};
-  return expand_inline_chain(functions, innermost);
+  return expand_inline_chain(functions, innermost, parents);
 }
 
 }  // namespace stray::symbolize

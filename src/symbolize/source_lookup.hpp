@@ -7,6 +7,8 @@
 
 #include <elfutils/libdwfl.h>
 
+#include "symbolize/dwarf_names.hpp"
+
 namespace stray::symbolize {
 
 // One function level at an address.
@@ -27,8 +29,8 @@ struct SourceFrame {
 // (DW_AT_call_file/line/column) of the entry before it, so each position lies
 // in its own entry's function, as `eu-addr2line -i` prints them.
 // Without `with_source`, the result is the symbol-table name alone, and the
-// module's DWARF is never opened.
+// module's DWARF is never opened. `parents` indexes the module's DWARF.
 std::vector<SourceFrame> describe_address(Dwfl_Module* module, Dwarf_Addr address,
-                                          bool with_source = true);
+                                          bool with_source, DieParents& parents);
 
 }  // namespace stray::symbolize
