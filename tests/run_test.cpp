@@ -373,13 +373,13 @@ TEST(Run, MissingCommandExits127) {
 TEST(Run, GenRulesExitCodes) {
   auto passing = run_command(stray_run({"--grace", "0ms", "--gen-rules"}, {target_path("run_exits"), "leak"}));
   EXPECT_EQ(passing.exit_code(), 0) << passing.err;
-  EXPECT_NE(passing.err.find("start:\"(anonymous namespace)::park_forever_on_condition()\""), std::string::npos)
+  EXPECT_NE(passing.err.find("start:\"(anonymous namespace)::park_forever_on_condition\""), std::string::npos)
       << passing.err;
 
   auto failing =
       run_command(stray_run({"--grace", "0ms", "--gen-rules"}, {target_path("run_exits"), "leak-code", "3"}));
   EXPECT_EQ(failing.exit_code(), 3) << failing.err;
-  EXPECT_NE(failing.err.find("start:\"(anonymous namespace)::park_forever_on_condition()\""), std::string::npos)
+  EXPECT_NE(failing.err.find("start:\"(anonymous namespace)::park_forever_on_condition\""), std::string::npos)
       << failing.err;
 
   auto with_exit_code = run_command(
