@@ -1,9 +1,15 @@
 // Real services from Debian, inspected while they serve: their known thread
 // kinds come out with the right class, they still answer afterwards, and
 // no thread is left stopped or traced.
-#include <gtest/gtest.h>
+#include <sys/syscall.h>
 
+#include <chrono>
+#include <fstream>
 #include <map>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
 
 #include "stray/inspect.hpp"
 #include "support/service.hpp"
@@ -55,12 +61,29 @@ TEST(Services, MemcachedThreadKinds) {
   EXPECT_EQ(memcached.request("version\r\n", "\r\n").rfind("VERSION ", 0), 0u);
 }
 
+// Polls /proc/PID/syscall for up to two seconds until the main thread
+// waits in epoll_wait or epoll_pwait.
+bool wait_in_epoll(int pid) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/syscall");
+    long number = -1;
+    in >> number;
+    if (number == SYS_epoll_wait || number == SYS_epoll_pwait) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
 TEST(Services, RedisThreadKinds) {
   if (!test::have_program("redis-server")) GTEST_SKIP() << "redis-server is not installed";
   Service redis({"redis-server", "--port", "{port}", "--bind", "127.0.0.1", "--save", "",
                  "--appendonly", "no", "--loglevel", "warning"});
   ASSERT_GT(redis.pid(), 0);
   ASSERT_TRUE(redis.wait_for_reply("PING\r\n", "+PONG\r\n")) << "redis-server did not finish starting";
+  // After the reply, the main thread still closes the connection before it
+  // waits in its event loop again.
+  ASSERT_TRUE(wait_in_epoll(redis.pid())) << "the main thread did not return to epoll_wait";
 
   Inspector inspector;
   Snapshot snapshot = inspector.inspect(redis.pid());
