@@ -149,10 +149,37 @@ TEST(Run, TimeoutReportsEveryProcessOfTheTree) {
   EXPECT_NE(result.err.find("park_forever_on_condition"), std::string::npos) << result.err;
 }
 
+// A child's check holds its exit for a long grace period while the command
+// hangs: the timeout must not wait for that grace period to end.
+TEST(Run, TimeoutNotDelayedByChildGrace) {
+  std::string exits = "'" + target_path("run_exits") + "'";
+  std::string script = exits + " leak & exec " + exits + " hang";
+  auto started = std::chrono::steady_clock::now();
+  auto result = run_command(stray_run({"--follow-forks", "--grace", "15s", "--timeout", "1s"},
+                                      {"/bin/sh", "-c", script}),
+                            std::chrono::seconds(30));
+  EXPECT_EQ(result.exit_code(), 124) << result.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(8)) << result.err;
+}
+
 TEST(Run, TimeoutNotReachedChangesNothing) {
   auto result = run_command(stray_run({"--timeout", "10s"}, {target_path("run_exits"), "code", "3"}));
   EXPECT_EQ(result.exit_code(), 3) << result.err;
   EXPECT_EQ(result.err, "");
+}
+
+// Once the first exit_group is let go, the process is ending: a second
+// thread's exit_group must not start a check, whose freeze would seize
+// dying threads that never stop and keep stray waiting for ever.
+TEST(Run, ConcurrentExitsEndCleanly) {
+  for (std::string option : {"--grace=200ms", "--catch-faults", "--follow-forks"}) {
+    for (int round = 0; round < 4; ++round) {
+      auto result = run_command(stray_run({option}, {target_path("run_exits"), "workers-exit"}),
+                                std::chrono::seconds(20));
+      EXPECT_GE(result.exit_code(), 10) << option << " round " << round << "\n" << result.err;
+      EXPECT_LE(result.exit_code(), 17) << option << " round " << round << "\n" << result.err;
+    }
+  }
 }
 
 TEST(Run, StaticDestructorJoinPasses) {

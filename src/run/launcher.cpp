@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <memory>
 #include <set>
 #include <thread>
@@ -19,6 +20,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "freeze/lingering.hpp"
 #include "freeze/wait_status.hpp"
 #include "proc/proc.hpp"
 #include "run/exit_check.hpp"
@@ -57,7 +59,8 @@ class Session {
   CheckOptions check_options_for(int pid);
   void report_exit(int pid, int tid);
   void report_fatal_signal(int pid, int tid, int signal, const SignalOrigin& origin, bool held);
-  void release(const HeldCall& call);
+  bool release(const HeldCall& call);
+  bool is_ending(int pid);
   int parent_of_child(int pid) const;
   int poll_timeout_ms() const;
   void on_deadline();
@@ -75,6 +78,11 @@ class Session {
   // kernel drops that notification and the thread restarts the call, which
   // notifies again. That second notification is let go without a report.
   std::set<int> restarted_;
+  // Processes whose exit_group stray let go, by pid, with the start time of
+  // their main thread (a pid may be reused). They are ending: a later
+  // notification from one of their threads is let go unjudged, because a
+  // freeze during the group exit would seize threads that never stop.
+  std::map<int, std::uint64_t> ending_;
   // Set once the command's exit_group is held. A SIGINT, SIGTERM or SIGHUP
   // for the command would then only replace its exit status, because alone
   // it would have exited already. Such a signal is not relayed, and during
@@ -151,14 +159,19 @@ void Session::cut_grace(const signalfd_siginfo& info) {
 // Waits `duration` while a check keeps the exiting thread in exit_group.
 // Meanwhile stray still relays signals and, with catch_faults, continues
 // the stops of traced threads, which could not leave them otherwise.
-// Returns false when a termination signal ended the grace period.
+// Returns false when a termination signal ended the grace period, or when
+// --timeout is due: the main loop then handles it once the check is done.
 bool Session::serve_for(std::chrono::milliseconds duration) {
   auto deadline = std::chrono::steady_clock::now() + duration;
   while (!wait_status_ && !grace_cut_) {
+    int timeout_left = poll_timeout_ms();
+    if (timeout_left == 0) return false;
     auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
+    int wait = static_cast<int>(left.count());
+    if (timeout_left > 0) wait = std::min(wait, timeout_left);
     pollfd entry{signal_fd_, POLLIN, 0};
-    int ready = ::poll(&entry, 1, static_cast<int>(left.count()));
+    int ready = ::poll(&entry, 1, wait);
     if (ready > 0) {
       read_signals(signal_fd_);
     } else if (ready == 0 || errno != EINTR) {
@@ -214,6 +227,10 @@ bool Session::command_stopped() const {
 }
 
 void Session::reap_command() {
+  // A thread seized during a freeze that never stopped stays traced until
+  // it stops or exits. The command cannot be reaped until stray, as its
+  // tracer, reaps such a thread, so those go first.
+  lingering::release();
   int status = 0;
   pid_t reaped;
   do {
@@ -275,9 +292,16 @@ void Session::handle_held_call() {
   }
   std::optional<int> pid = watched_process_of(call.tid);
   if (!pid && call.syscall == SYS_exit_group) ++result_.unjudged_exits;
+  if (pid && is_ending(*pid)) {
+    release(call);
+    return;
+  }
   if (pid) {
     if (call.syscall == SYS_exit_group) {
       report_exit(*pid, call.tid);
+      auto leader = proc::try_read_task_stat(*pid, *pid);
+      if (release(call) && leader) ending_[*pid] = leader->start_time;
+      return;
     } else if (is_fatal_self_signal(call, *pid)) {
       int signal = static_cast<int>(call.syscall == SYS_tgkill ? call.args[2] : call.args[1]);
       SignalOrigin origin;
@@ -432,11 +456,22 @@ int Session::parent_of_child(int pid) const {
   return stat ? stat->ppid : 0;
 }
 
-void Session::release(const HeldCall& call) {
-  if (listener_.let_continue(call.id)) return;
+// Returns true when the held call goes on.
+bool Session::release(const HeldCall& call) {
+  if (listener_.let_continue(call.id)) return true;
   // The thread left the call: killed, or interrupted by our freeze, in
   // which case it is about to call again.
   if (thread_group_of(call.tid)) restarted_.insert(call.tid);
+  return false;
+}
+
+bool Session::is_ending(int pid) {
+  auto it = ending_.find(pid);
+  if (it == ending_.end()) return false;
+  auto leader = proc::try_read_task_stat(pid, pid);
+  if (leader && leader->start_time == it->second) return true;
+  ending_.erase(it);  // a new process with a reused pid
+  return false;
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 //   null-call            call through a null function pointer (SIGSEGV at pc 0)
 //   overflow-thread      a worker thread recurses until its stack overflows (SIGSEGV)
 //   exit-late            exit 0 from main while a detached thread calls _exit(0) 100 ms later
+//   workers-exit         8 threads call exit(10 + i) after 50 ms while main spins
 //   hang                 main joins a thread parked on a condition variable: never exits
 //   hang-ignoring-term   as hang, with SIGTERM ignored
 //   worker-exit N        a worker thread calls exit(N) at once, another returns after
@@ -296,6 +297,16 @@ int main(int argc, char** argv) {
       ::_exit(0);
     }).detach();
     return 0;
+  }
+  if (mode == "workers-exit") {
+    for (int i = 0; i < 8; ++i) {
+      std::thread([i] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        std::exit(10 + i);
+      }).detach();
+    }
+    volatile unsigned long spins = 0;
+    while (true) spins = spins + 1;
   }
   if (mode == "hang" || mode == "hang-ignoring-term") {
     if (mode == "hang-ignoring-term") std::signal(SIGTERM, SIG_IGN);
