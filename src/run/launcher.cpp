@@ -83,12 +83,18 @@ class Session {
   // notification from one of their threads is let go unjudged, because a
   // freeze during the group exit would seize threads that never stop.
   std::map<int, std::uint64_t> ending_;
-  // Set once the command's exit_group is held. A SIGINT, SIGTERM or SIGHUP
-  // for the command would then only replace its exit status, because alone
-  // it would have exited already. Such a signal is not relayed, and during
-  // the check it ends the grace period (grace_cut_).
+  // Set once the command's exit_group is held: it began to exit in time for
+  // --timeout. During its check (checking_command_exit_), a SIGINT, SIGTERM
+  // or SIGHUP would only replace its exit status, because alone it would
+  // have exited already. Such a signal is not relayed then, and it ends the
+  // grace period (grace_cut_).
   bool command_exiting_ = false;
   bool grace_cut_ = false;
+  // True while the command's own exit check runs. Only then is a
+  // termination signal kept from the command: once its exit_group is let
+  // go, the signal is relayed again, so that a command that fails to end
+  // can still be ended through stray.
+  bool checking_command_exit_ = false;
   LaunchResult result_;
   // --timeout: counted from the start of the session. After it, the tree
   // of processes that got SIGTERM, and when they get SIGKILL.
@@ -139,7 +145,7 @@ void Session::read_signals(int fd) {
       stop_with_command(info);
       continue;
     }
-    if (command_exiting_ && is_termination_signal(static_cast<int>(info.ssi_signo))) {
+    if (checking_command_exit_ && is_termination_signal(static_cast<int>(info.ssi_signo))) {
       cut_grace(info);
       continue;
     }
@@ -361,10 +367,13 @@ void Session::report_exit(int pid, int tid) {
   report.event = ExitEvent::exit;
   report.parent_pid = parent_of_child(pid);
   if (pid == pid_) command_exiting_ = true;
+  checking_command_exit_ = pid == pid_;
   try {
     report.check = check_exiting_process(inspector_, pid, tid, check_options_for(pid));
+    checking_command_exit_ = false;
     if (pid == pid_ && report.check->snapshot.threads.empty()) result_.lone_command_exe = report.check->snapshot.exe;
   } catch (const Error& error) {
+    checking_command_exit_ = false;
     // Another thread's exit_group, or a kill, ended the process first: it
     // has finished exiting, and there is nothing left to judge.
     if (error.kind() == ErrorKind::target_exited || error.kind() == ErrorKind::no_such_process) {
