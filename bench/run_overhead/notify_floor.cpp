@@ -1,5 +1,5 @@
 // The floor of the seccomp design of `stray run`: the cost per process exit
-// of a supervisor that does nothing but answer each exit_group notification
+// of a supervisor that does nothing but reply to each exit_group notification
 // with CONTINUE. A child process installs the same kind of filter that
 // stray installs (exit_group returns SECCOMP_RET_USER_NOTIF), then forks
 // COUNT children that exit at once, and times fork + waitpid of each.

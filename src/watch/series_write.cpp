@@ -87,7 +87,7 @@ nlohmann::json end_to_json(const SeriesEnd& end) {
   return object;
 }
 
-// A series holds one watch: its reader accepts one header line. So a file
+// A series contains one watch: its reader accepts one header line. So a file
 // that already has data, most likely an earlier watch, is never truncated.
 SeriesWriter::SeriesWriter(const std::string& path) : path_(path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
