@@ -297,23 +297,27 @@ void Session::handle_held_call() {
     return;
   }
   std::optional<int> pid = watched_process_of(call.tid);
-  if (!pid && call.syscall == SYS_exit_group) ++result_.unjudged_exits;
-  if (pid && is_ending(*pid)) {
+  if (!pid) {
+    if (call.syscall == SYS_exit_group) ++result_.unjudged_exits;
     release(call);
     return;
   }
-  if (pid) {
-    if (call.syscall == SYS_exit_group) {
-      report_exit(*pid, call.tid);
-      auto leader = proc::try_read_task_stat(*pid, *pid);
-      if (release(call) && leader) ending_[*pid] = leader->start_time;
-      return;
-    } else if (is_fatal_self_signal(call, *pid)) {
-      int signal = static_cast<int>(call.syscall == SYS_tgkill ? call.args[2] : call.args[1]);
-      SignalOrigin origin;
-      origin.sender_pid = *pid;
-      report_fatal_signal(*pid, call.tid, signal, origin, false);
-    }
+  if (is_ending(*pid)) {
+    release(call);
+    return;
+  }
+
+  if (call.syscall == SYS_exit_group) {
+    report_exit(*pid, call.tid);
+    auto leader = proc::try_read_task_stat(*pid, *pid);
+    if (release(call) && leader) ending_[*pid] = leader->start_time;
+    return;
+  }
+  if (is_fatal_self_signal(call, *pid)) {
+    int signal = static_cast<int>(call.syscall == SYS_tgkill ? call.args[2] : call.args[1]);
+    SignalOrigin origin;
+    origin.sender_pid = *pid;
+    report_fatal_signal(*pid, call.tid, signal, origin, false);
   }
   release(call);
 }
