@@ -149,8 +149,8 @@ TEST(Run, TimeoutReportsEveryProcessOfTheTree) {
   EXPECT_NE(result.err.find("park_forever_on_condition"), std::string::npos) << result.err;
 }
 
-// A child's check holds its exit for a long grace period while the command
-// hangs: the timeout must not wait for that grace period to end.
+// A child's check keeps it in exit_group for a long grace period while the
+// command hangs. The timeout must not wait for that grace period to end.
 TEST(Run, TimeoutNotDelayedByChildGrace) {
   std::string exits = "'" + target_path("run_exits") + "'";
   std::string script = exits + " leak & exec " + exits + " hang";

@@ -51,8 +51,8 @@ struct FrozenThread {
   std::uint64_t start_time = 0;
   StopKind stop = StopKind::not_stopped;
   int pending_signal = 0;  // re-injected by PTRACE_DETACH
-  // Set when PTRACE_SEIZE failed because another tracer holds the thread:
-  // it runs on, unstopped and unread, and the snapshot marks it partial.
+  // Set when PTRACE_SEIZE failed because another tracer traces the thread.
+  // The thread runs on, unstopped and unread, and the snapshot marks it partial.
   std::string seize_error;
 };
 
@@ -60,7 +60,7 @@ struct FrozenThread {
 // which the destructor calls, so no return or exception path leaves the
 // target stopped. While a process is frozen, SIGINT, SIGTERM, SIGHUP,
 // SIGQUIT, SIGTSTP, SIGTTIN and SIGTTOU are blocked in the calling thread
-// and become pending; resume() restores the signal mask, so a Ctrl-C or a
+// and become pending. resume() restores the signal mask, so a Ctrl-C or a
 // Ctrl-Z takes effect only after every thread is detached. (If stray is killed outright, the kernel detaches seized
 // tracees itself.)
 class FrozenProcess {

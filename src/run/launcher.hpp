@@ -75,8 +75,8 @@ struct LaunchResult {
   // follow_forks was off.
   std::size_t unjudged_exits = 0;
   // The command's executable when its own exit check found no thread but
-  // the exiting one, as for a shell that runs the real test in a child;
-  // empty otherwise.
+  // the exiting one, as for a shell that runs the real test in a child.
+  // Empty otherwise.
   std::string lone_command_exe;
   // The command ran longer than LaunchOptions::timeout and was ended.
   bool timed_out = false;

@@ -314,7 +314,14 @@ int main(int argc, char** argv) {
   }
   if (mode == "worker-exit") {
     std::thread([] { std::this_thread::sleep_for(std::chrono::milliseconds(200)); }).detach();
-    std::thread([number] { std::exit(number); }).detach();
+    static std::atomic<bool> exiting{false};
+    std::thread([number] {
+      exiting = true;
+      std::exit(number);
+    }).detach();
+    // Counted from the worker's start, so that on a loaded machine main
+    // still returns well after the worker called exit, as the test expects.
+    while (!exiting) std::this_thread::yield();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     return 0;
   }
