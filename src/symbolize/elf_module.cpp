@@ -104,7 +104,7 @@ const std::vector<SourceFrame>& ElfModule::describe(std::uint64_t address, bool 
   auto found = described_.find(address);
   cache_hit = found != described_.end();
   if (cache_hit) return found->second;
-  return described_.emplace(address, describe_address(module_, address, with_source, parents_))
+  return described_.emplace(address, describe_address(module_, address, with_source, indexes_))
       .first->second;
 }
 

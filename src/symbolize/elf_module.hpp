@@ -60,7 +60,7 @@ class ElfModule {
   std::string build_id_;
   std::vector<LoadSegment> segments_;
   std::unordered_map<std::uint64_t, std::vector<SourceFrame>> described_;
-  DieParents parents_;  // over the DWARF of dwfl_
+  DwarfIndexes indexes_;  // over the DWARF of dwfl_
 };
 
 }  // namespace stray::symbolize

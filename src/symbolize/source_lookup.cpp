@@ -39,6 +39,21 @@ void set_line_table_position(Dwfl_Module* module, Dwarf_Addr address, SourceFram
   frame.column = column;
 }
 
+// The same from the line table of a unit that libdwfl did not find
+// (`address` relative to the unit's bias).
+void set_unit_line_position(Dwarf_Die* unit, Dwarf_Addr address, SourceFrame& frame) {
+  Dwarf_Line* line = dwarf_getsrc_die(unit, address);
+  if (line == nullptr) return;
+  int line_number = 0;
+  int column = 0;
+  const char* file = dwarf_linesrc(line, nullptr, nullptr);
+  if (file == nullptr || dwarf_lineno(line, &line_number) != 0) return;
+  dwarf_linecol(line, &column);
+  frame.file = file;
+  frame.line = line_number;
+  frame.column = column;
+}
+
 // True when the address ranges of `cu` contain `address` (relative to the
 // CU's bias), or when the CU states no ranges at all. libdwfl (elfutils
 // 0.188) can give an address in a gap between two ranges of one CU a line
@@ -132,18 +147,26 @@ std::vector<SourceFrame> expand_inline_chain(std::vector<Dwarf_Die>& functions,
 }  // namespace
 
 std::vector<SourceFrame> describe_address(Dwfl_Module* module, Dwarf_Addr address,
-                                          bool with_source, DieParents& parents) {
+                                          bool with_source, DwarfIndexes& indexes) {
   SourceFrame innermost;
   innermost.function = symbol_name(module, address);
   if (!with_source) return {innermost};
 
   Dwarf_Addr bias = 0;
   Dwarf_Die* cu = dwfl_module_addrdie(module, address, &bias);
-  if (cu == nullptr || !cu_covers(cu, address - bias)) return {innermost};
-  set_line_table_position(module, address, innermost);
+  Dwarf_Die indexed_unit;
+  if (cu != nullptr) {
+    if (!cu_covers(cu, address - bias)) return {innermost};
+    set_line_table_position(module, address, innermost);
+  } else if (indexes.units.find(module, address, indexed_unit, bias)) {
+    cu = &indexed_unit;
+    set_unit_line_position(cu, address - bias, innermost);
+  } else {
+    return {innermost};
+  }
   std::vector<Dwarf_Die> functions = function_scopes(cu, address - bias);
   if (functions.size() < 2) return {innermost};
-  return expand_inline_chain(functions, innermost, parents);
+  return expand_inline_chain(functions, innermost, indexes.parents);
 }
 
 }  // namespace stray::symbolize

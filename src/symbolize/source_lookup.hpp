@@ -8,8 +8,15 @@
 #include <elfutils/libdwfl.h>
 
 #include "symbolize/dwarf_names.hpp"
+#include "symbolize/unit_ranges.hpp"
 
 namespace stray::symbolize {
+
+// Lookup indexes over one module's DWARF, kept for the module's lifetime.
+struct DwarfIndexes {
+  DieParents parents;
+  UnitRanges units;
+};
 
 // One function level at an address.
 struct SourceFrame {
@@ -25,12 +32,13 @@ struct SourceFrame {
 // address, named from the ELF symbol table. Each entry before it is an
 // inlined call, named from DWARF. The first entry's position comes from the
 // line table, and is left empty when no CU's address ranges contain the
-// address. Every later entry's position is the call site
+// address. A unit missing from .debug_aranges is found through its own
+// ranges. Every later entry's position is the call site
 // (DW_AT_call_file/line/column) of the entry before it, so each position lies
 // in its own entry's function, as `eu-addr2line -i` prints them.
 // Without `with_source`, the result is the symbol-table name alone, and the
-// module's DWARF is never opened. `parents` indexes the module's DWARF.
+// module's DWARF is never opened. `indexes` must belong to `module`.
 std::vector<SourceFrame> describe_address(Dwfl_Module* module, Dwarf_Addr address,
-                                          bool with_source, DieParents& parents);
+                                          bool with_source, DwarfIndexes& indexes);
 
 }  // namespace stray::symbolize

@@ -1,0 +1,71 @@
+#include "symbolize/unit_ranges.hpp"
+
+#include <dwarf.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace stray::symbolize {
+
+void UnitRanges::build(Dwfl_Module* module) {
+  built_ = true;
+  Dwarf* dwarf = dwfl_module_getdwarf(module, &bias_);
+  if (dwarf == nullptr) return;
+
+  Dwarf_CU* unit = nullptr;
+  Dwarf_CU* next = nullptr;
+  Dwarf_Half version = 0;
+  std::uint8_t unit_type = 0;
+  Dwarf_Die unit_die;
+  Dwarf_Die split_die;
+  while (true) {
+    std::memset(&split_die, 0, sizeof split_die);
+    if (dwarf_get_units(dwarf, unit, &next, &version, &unit_type, &unit_die, &split_die) != 0) break;
+    unit = next;
+    if (unit_type != DW_UT_compile && unit_type != DW_UT_partial && unit_type != DW_UT_skeleton) continue;
+    // A skeleton unit states the ranges, and its split unit (in a .dwo
+    // file) has the line table and the function DIEs.
+    const Dwarf_Die& described = unit_type == DW_UT_skeleton && split_die.addr != nullptr ? split_die : unit_die;
+
+    Dwarf_Addr base = 0;
+    Dwarf_Addr start = 0;
+    Dwarf_Addr end = 0;
+    ptrdiff_t offset = 0;
+    while ((offset = dwarf_ranges(&unit_die, offset, &base, &start, &end)) > 0) {
+      if (end > start) ranges_.push_back({start, end, described});
+    }
+  }
+
+  std::sort(ranges_.begin(), ranges_.end(),
+            [](const Range& left, const Range& right) { return left.start < right.start; });
+  max_end_.reserve(ranges_.size());
+  Dwarf_Addr max_end = 0;
+  for (const Range& range : ranges_) {
+    max_end = std::max(max_end, range.end);
+    max_end_.push_back(max_end);
+  }
+}
+
+bool UnitRanges::find(Dwfl_Module* module, Dwarf_Addr address, Dwarf_Die& unit, Dwarf_Addr& bias) {
+  if (!built_) build(module);
+  bias = bias_;
+  if (address < bias_) return false;
+  const Dwarf_Addr relative = address - bias_;
+
+  auto after = std::upper_bound(ranges_.begin(), ranges_.end(), relative,
+                                [](Dwarf_Addr value, const Range& range) { return value < range.start; });
+  // Units rarely overlap, but a range that starts earlier can still reach
+  // past a later one's start.
+  for (auto index = static_cast<std::size_t>(after - ranges_.begin()); index-- > 0;) {
+    if (max_end_[index] <= relative) break;
+    if (relative < ranges_[index].end) {
+      unit = ranges_[index].unit;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace stray::symbolize
