@@ -429,10 +429,12 @@ TEST(Run, MissingDoubleDashNamesFix) {
 }
 
 // Starts `stray run -- run_exits wait-signal` with its stdout on a pipe and
-// kills it on destruction.
+// kills it on destruction. With `own_process_group`, stray leads a process
+// group of its own, as a shell job does, and its stderr goes to the pipe too.
 class WaitingCommand {
  public:
-  explicit WaitingCommand(std::vector<std::string> options = {}, const std::string& mode = "wait-signal") {
+  explicit WaitingCommand(std::vector<std::string> options = {}, const std::string& mode = "wait-signal",
+                          bool own_process_group = false) {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) return;
     std::vector<std::string> argv = stray_run(std::move(options), {target_path("run_exits"), mode});
@@ -440,6 +442,11 @@ class WaitingCommand {
     if (pid_ == 0) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       ::dup2(out[1], STDOUT_FILENO);
+      if (own_process_group) {
+        ::setpgid(0, 0);
+        ::signal(SIGINT, SIG_DFL);
+        ::dup2(out[1], STDERR_FILENO);
+      }
       std::vector<char*> args;
       for (auto& arg : argv) args.push_back(arg.data());
       args.push_back(nullptr);
@@ -465,6 +472,15 @@ class WaitingCommand {
     int child = 0;
     children >> child;
     return child;
+  }
+
+  // Everything written to the pipe until every writer closed it.
+  std::string read_all() {
+    std::string text;
+    char chunk[4096];
+    ssize_t got = 0;
+    while ((got = ::read(out_, chunk, sizeof chunk)) > 0) text.append(chunk, static_cast<size_t>(got));
+    return text;
   }
 
   bool wait_for_line(const std::string& expected) {
@@ -518,23 +534,37 @@ long current_syscall(int pid) {
   return number;
 }
 
-// Alone, the command would have exited before the signal came: the signal
-// must neither replace its exit status nor wait out a long grace period.
-TEST(Run, SigtermDuringExitCheckEndsGrace) {
-  WaitingCommand command({"--grace", "20s"}, "leak");
-  ASSERT_GT(command.pid(), 0);
+// Waits up to 5 s for the command to start, then up to 5 s for its main
+// thread to be held in exit_group. Returns whether it is.
+bool wait_for_held_exit(const WaitingCommand& command) {
   int command_pid = 0;
   for (int attempt = 0; attempt < 500 && command_pid == 0; ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     command_pid = command.command_pid();
   }
-  ASSERT_GT(command_pid, 0);
-  bool held = false;
-  for (int attempt = 0; attempt < 500 && !held; ++attempt) {
+  if (command_pid == 0) return false;
+  for (int attempt = 0; attempt < 500; ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    held = current_syscall(command_pid) == SYS_exit_group;
+    if (current_syscall(command_pid) == SYS_exit_group) return true;
   }
-  ASSERT_TRUE(held) << "the command never reached exit_group";
+  return false;
+}
+
+// Waits until the command is held in exit_group, then 1 s more, far longer
+// than the first snapshot of its check takes, so that the grace period has
+// begun. Returns false when the command never reached exit_group.
+bool wait_for_grace_period(const WaitingCommand& command) {
+  if (!wait_for_held_exit(command)) return false;
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  return true;
+}
+
+// Alone, the command would have exited before the signal came: the signal
+// must neither replace its exit status nor wait out a long grace period.
+TEST(Run, SigtermDuringExitCheckEndsGrace) {
+  WaitingCommand command({"--grace", "20s"}, "leak");
+  ASSERT_GT(command.pid(), 0);
+  ASSERT_TRUE(wait_for_held_exit(command)) << "the command never reached exit_group";
   auto signalled = std::chrono::steady_clock::now();
   ASSERT_EQ(::kill(command.pid(), SIGTERM), 0);
   int status = command.wait_for_exit();
@@ -542,6 +572,44 @@ TEST(Run, SigtermDuringExitCheckEndsGrace) {
   EXPECT_LT(std::chrono::steady_clock::now() - signalled, std::chrono::seconds(5));
   ASSERT_TRUE(WIFEXITED(status)) << "status " << status;
   EXPECT_EQ(WEXITSTATUS(status), 1);
+}
+
+// A command killed while held in exit_group ends the grace period. The
+// report shows the survivor as last seen alive, and stray ends with the
+// command's signal.
+TEST(Run, CommandKilledDuringGraceKeepsReport) {
+  WaitingCommand command({"--grace", "20s"}, "leak", true);
+  ASSERT_GT(command.pid(), 0);
+  ASSERT_TRUE(wait_for_grace_period(command)) << "the command never reached exit_group";
+  auto signalled = std::chrono::steady_clock::now();
+  ASSERT_EQ(::kill(command.command_pid(), SIGINT), 0);
+  int status = command.wait_for_exit();
+  ASSERT_NE(status, -1) << "stray run did not exit after the command was killed";
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, std::chrono::seconds(5));
+  ASSERT_TRUE(WIFSIGNALED(status)) << "status " << status;
+  EXPECT_EQ(WTERMSIG(status), SIGINT);
+
+  const std::string output = command.read_all();
+  EXPECT_NE(output.find("1 unexpected survivor"), std::string::npos) << output;
+  EXPECT_NE(output.find("the process ended during the grace period"), std::string::npos) << output;
+  EXPECT_NE(output.find("park_forever_on_condition"), std::string::npos) << output;
+}
+
+// Ctrl-C signals the whole process group: stray and the command both get
+// SIGINT, in either order. Either way the survivor is reported.
+TEST(Run, GroupSigintDuringGraceKeepsReport) {
+  WaitingCommand command({"--grace", "20s"}, "leak", true);
+  ASSERT_GT(command.pid(), 0);
+  ASSERT_TRUE(wait_for_grace_period(command)) << "the command never reached exit_group";
+  ASSERT_EQ(::kill(-command.pid(), SIGINT), 0);
+  int status = command.wait_for_exit();
+  ASSERT_NE(status, -1) << "stray run did not exit after SIGINT to its process group";
+  ASSERT_TRUE(WIFSIGNALED(status)) << "status " << status;
+  EXPECT_EQ(WTERMSIG(status), SIGINT);
+
+  const std::string output = command.read_all();
+  EXPECT_NE(output.find("1 unexpected survivor"), std::string::npos) << output;
+  EXPECT_NE(output.find("park_forever_on_condition"), std::string::npos) << output;
 }
 
 // The state letter of /proc/PID/stat, or '?' when the process is gone.

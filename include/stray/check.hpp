@@ -33,6 +33,12 @@ struct CheckOptions {
   // (`stray run`: a thread held in exit_group). They are removed from the
   // result, so they neither fail the check nor extend the grace period.
   std::function<bool(const Thread&)> is_leaving;
+  // When the whole process ends during the grace period (a signal killed
+  // it, or another thread's exit_group went through), return the verdict
+  // on the latest records, with CheckResult::ended_during_grace set,
+  // instead of throwing. `stray run` sets it, because its survivors were
+  // alive when the process began to exit.
+  bool verdict_if_ended = false;
 };
 
 struct CheckResult {
@@ -42,12 +48,15 @@ struct CheckResult {
   Judgement judgement;  // of `snapshot`, against CheckOptions::rules
   std::size_t rechecks = 0;
   std::chrono::nanoseconds duration{0};  // wall time of the whole check
+  // The process ended during the grace period, so the grace period was cut
+  // short (only with CheckOptions::verdict_if_ended).
+  bool ended_during_grace = false;
 };
 
 // Throws stray::Error as Inspector::inspect does when the first snapshot
-// fails, and when the process exits during the grace period. A re-check
-// that fails for another reason is logged and ends the grace period early
-// with the latest verdict.
+// fails, and when the process ends during the grace period unless
+// CheckOptions::verdict_if_ended is set. A re-check that fails for another
+// reason is logged and ends the grace period early with the latest verdict.
 CheckResult check_process(Inspector& inspector, int pid, const CheckOptions& options);
 
 }  // namespace stray

@@ -1,6 +1,7 @@
 #include "proc/proc.hpp"
 
 #include <dirent.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 
 #include "stray/error.hpp"
@@ -205,6 +207,55 @@ bool only_zombies_left(int pid) {
   for (int tid : tids) {
     auto stat = try_read_task_stat(pid, tid);
     if (stat && stat->state != 'Z' && stat->state != 'X') return false;
+  }
+  return true;
+}
+
+std::string_view status_field(std::string_view status, std::string_view key) {
+  std::size_t at = 0;
+  while (at < status.size()) {
+    std::size_t end = status.find('\n', at);
+    if (end == std::string_view::npos) end = status.size();
+    std::string_view line = status.substr(at, end - at);
+    if (line.size() > key.size() && line.substr(0, key.size()) == key && line[key.size()] == ':') {
+      std::string_view value = line.substr(key.size() + 1);
+      std::size_t first = value.find_first_not_of(" \t");
+      return first == std::string_view::npos ? std::string_view{} : value.substr(first);
+    }
+    at = end + 1;
+  }
+  return {};
+}
+
+namespace {
+
+// PF_EXITING in the kernel's include/linux/sched.h (0x4 in Linux 6.x):
+// set by do_exit before the thread releases anything.
+constexpr unsigned kExitingFlag = 0x00000004;
+
+bool has_sigkill_pending(int pid, int tid) {
+  std::string text;
+  if (read_whole(task_path(pid, tid, "status"), text) != 0) return true;  // gone meanwhile
+  std::string_view pending = status_field(text, "SigPnd");
+  std::uint64_t mask = 0;
+  auto [end, error] = std::from_chars(pending.data(), pending.data() + pending.size(), mask, 16);
+  if (error != std::errc{} || end == pending.data()) return false;
+  return (mask & (std::uint64_t{1} << (SIGKILL - 1))) != 0;
+}
+
+}  // namespace
+
+bool is_ending(int pid) {
+  std::vector<int> tids;
+  try {
+    tids = read_tids(pid);
+  } catch (const Error&) {
+    return true;
+  }
+  for (int tid : tids) {
+    auto stat = try_read_task_stat(pid, tid);
+    if (!stat || stat->state == 'Z' || stat->state == 'X' || (stat->flags & kExitingFlag) != 0) continue;
+    if (!has_sigkill_pending(pid, tid)) return false;
   }
   return true;
 }

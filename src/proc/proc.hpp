@@ -68,6 +68,18 @@ int find_memory_tid(int pid);
 // decide.
 bool only_zombies_left(int pid);
 
+// True when process `pid` has ended or is being torn down: each of its
+// threads is gone, a zombie (Z), dying (X), exiting (PF_EXITING in the
+// stat flags), or has SIGKILL pending (SigPnd). A fatal signal or an
+// exit_group marks every thread with SIGKILL at once (Linux
+// complete_signal, zap_other_threads), and a thread sets PF_EXITING once it
+// takes it, so this turns true as soon as the teardown begins.
+bool is_ending(int pid);
+
+// The value after "KEY:" on its line of a /proc status file, without the
+// blanks before it; empty when the key is absent.
+std::string_view status_field(std::string_view status, std::string_view key);
+
 // True when the process exists (a directory /proc/PID is present).
 bool process_exists(int pid);
 

@@ -45,7 +45,8 @@ json verdict_to_json(const CheckResult& result, const std::vector<Rule>& rules,
                          {"rules", rules_json(rules, result.judgement)},
                          {"rechecks", result.rechecks},
                          {"grace_ns", std::chrono::nanoseconds(grace).count()},
-                         {"duration_ns", result.duration.count()}};
+                         {"duration_ns", result.duration.count()},
+                         {"ended_during_grace", result.ended_during_grace}};
   return object;
 }
 

@@ -39,6 +39,9 @@ void write_summary(std::ostream& out, const CheckResult& result, std::size_t gro
   out << " among " << count_of(snapshot.threads.size(), "thread", "threads") << '\n';
   out << "checked in " << text::format_duration(result.duration) << " with "
       << count_of(result.rechecks, "re-check", "re-checks") << '\n';
+  if (result.ended_during_grace) {
+    out << "the process ended during the grace period; each thread is shown as last seen alive\n";
+  }
 }
 
 std::size_t count_main_threads(const CheckResult& result) {

@@ -37,13 +37,35 @@ bool still_alive(int pid, const Thread& thread, const std::vector<int>& tids) {
   return stat && stat->start_time == thread.start_time;
 }
 
-void drop_exited_threads(int pid, Snapshot& snapshot) {
-  const std::vector<int> tids = proc::read_tids(pid);
+bool is_process_gone(const Error& error) {
+  return error.kind() == ErrorKind::no_such_process || error.kind() == ErrorKind::target_exited;
+}
+
+// Removes the records of threads that exited since they were taken.
+// Returns false, and removes nothing, when the whole process has ended:
+// then every thread looks exited, but none of them left on its own.
+bool drop_exited_threads(int pid, Snapshot& snapshot) {
+  std::vector<int> tids;
+  try {
+    tids = proc::read_tids(pid);
+  } catch (const Error& error) {
+    if (is_process_gone(error)) return false;
+    throw;
+  }
+  std::vector<bool> exited;
+  exited.reserve(snapshot.threads.size());
+  for (const Thread& thread : snapshot.threads) exited.push_back(!still_alive(pid, thread, tids));
+  // Checked after the reads above, so a thread that looked exited because
+  // the process was being torn down is not taken for one that left alone.
+  if (proc::is_ending(pid)) return false;
+
+  std::size_t index = 0;
   std::erase_if(snapshot.threads, [&](const Thread& thread) {
-    bool exited = !still_alive(pid, thread, tids);
-    if (exited) spdlog::debug("pid {}: tid {} exited during the grace period", pid, thread.tid);
-    return exited;
+    bool thread_exited = exited[index++];
+    if (thread_exited) spdlog::debug("pid {}: tid {} exited during the grace period", pid, thread.tid);
+    return thread_exited;
   });
+  return true;
 }
 
 std::vector<int> survivor_tids(const Snapshot& snapshot, const Judgement& judgement) {
@@ -83,10 +105,6 @@ void drop_leaving_survivors(CheckResult& result, const CheckOptions& options) {
     verdicts.erase(verdicts.begin() + static_cast<std::ptrdiff_t>(i));
     if (result.judgement.survivors > 0) --result.judgement.survivors;
   }
-}
-
-bool is_process_gone(const Error& error) {
-  return error.kind() == ErrorKind::no_such_process || error.kind() == ErrorKind::target_exited;
 }
 
 // Re-inspects the suspects. Returns false when the grace period must end
@@ -139,13 +157,27 @@ CheckResult check_process(Inspector& inspector, int pid, const CheckOptions& opt
     }
     delay = std::min(delay * 2, kMaxRecheckDelay);
 
-    drop_exited_threads(pid, result.snapshot);
+    if (!drop_exited_threads(pid, result.snapshot)) {
+      if (!options.verdict_if_ended) {
+        throw Error(ErrorKind::target_exited, "pid " + std::to_string(pid) + " ended during the grace period");
+      }
+      spdlog::debug("pid {}: ended during the grace period; judging the latest records", pid);
+      result.ended_during_grace = true;
+      break;
+    }
     result.judgement = judge(result.snapshot, options.rules, baseline);
     drop_leaving_survivors(result, options);
     if (!keep_waiting) break;
     const std::vector<int> suspects = survivor_tids(result.snapshot, result.judgement);
     if (suspects.empty()) break;
-    if (!recheck(inspector, pid, inspect, suspects, result.snapshot)) break;
+    try {
+      if (!recheck(inspector, pid, inspect, suspects, result.snapshot)) break;
+    } catch (const Error& error) {
+      if (!options.verdict_if_ended || !is_process_gone(error)) throw;
+      spdlog::debug("pid {}: ended during a re-check; judging the latest records", pid);
+      result.ended_during_grace = true;
+      break;
+    }
     ++result.rechecks;
     result.judgement = judge(result.snapshot, options.rules, baseline);
     drop_leaving_survivors(result, options);

@@ -360,6 +360,7 @@ bool Session::is_fatal_self_signal(const HeldCall& call, int pid) const {
 CheckOptions Session::check_options_for(int pid) {
   CheckOptions options = options_.check;
   options.inspect.traced_by_caller = options_.catch_faults && pid == pid_;
+  options.verdict_if_ended = true;
   options.wait_between_rechecks = [this](std::chrono::milliseconds duration) { return serve_for(duration); };
   return options;
 }

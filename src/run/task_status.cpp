@@ -16,23 +16,6 @@ namespace stray::run {
 
 namespace {
 
-// The value after "KEY:\t" in a status file, or an empty view.
-std::string_view status_field(std::string_view status, std::string_view key) {
-  std::size_t at = 0;
-  while (at < status.size()) {
-    std::size_t end = status.find('\n', at);
-    if (end == std::string_view::npos) end = status.size();
-    std::string_view line = status.substr(at, end - at);
-    if (line.size() > key.size() && line.substr(0, key.size()) == key && line[key.size()] == ':') {
-      std::string_view value = line.substr(key.size() + 1);
-      std::size_t first = value.find_first_not_of(" \t");
-      return first == std::string_view::npos ? std::string_view{} : value.substr(first);
-    }
-    at = end + 1;
-  }
-  return {};
-}
-
 std::optional<std::uint64_t> parse_number(std::string_view text, int base) {
   std::uint64_t value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value, base);
@@ -45,7 +28,7 @@ std::optional<std::uint64_t> parse_number(std::string_view text, int base) {
 std::optional<int> thread_group_of(int tid) {
   auto status = proc::try_read_file("/proc/" + std::to_string(tid) + "/status");
   if (!status) return std::nullopt;
-  auto tgid = parse_number(status_field(*status, "Tgid"), 10);
+  auto tgid = parse_number(proc::status_field(*status, "Tgid"), 10);
   if (!tgid) return std::nullopt;
   return static_cast<int>(*tgid);
 }
@@ -58,7 +41,7 @@ bool is_blocked_by(int pid, int tid, int signal) {
   if (signal < 1 || signal > 64) return false;
   auto status = proc::try_read_file("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/status");
   if (!status) return false;
-  auto blocked = parse_number(status_field(*status, "SigBlk"), 16);
+  auto blocked = parse_number(proc::status_field(*status, "SigBlk"), 16);
   return blocked && (*blocked & (std::uint64_t{1} << (signal - 1))) != 0;
 }
 
@@ -79,8 +62,8 @@ bool is_blocked_by_every_thread(int pid, int signal) {
 bool has_default_action(int pid, int signal) {
   auto status = proc::try_read_file("/proc/" + std::to_string(pid) + "/status");
   if (!status || signal < 1 || signal > 64) return false;
-  auto caught = parse_number(status_field(*status, "SigCgt"), 16);
-  auto ignored = parse_number(status_field(*status, "SigIgn"), 16);
+  auto caught = parse_number(proc::status_field(*status, "SigCgt"), 16);
+  auto ignored = parse_number(proc::status_field(*status, "SigIgn"), 16);
   if (!caught || !ignored) return false;
   std::uint64_t bit = std::uint64_t{1} << (signal - 1);
   return ((*caught | *ignored) & bit) == 0;
