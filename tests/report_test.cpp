@@ -547,6 +547,58 @@ TEST(JsonRoundTrip, KeepsDefaults) {
   expect_same_snapshot(parse_snapshot_json(to_json(original).dump()), original);
 }
 
+std::string streamed_json(const Snapshot& snapshot) {
+  std::string out;
+  write_json(out, snapshot);
+  return out;
+}
+
+TEST(JsonStream, MatchesTreeForFullSnapshot) {
+  Snapshot snapshot = make_full_snapshot();
+  snapshot.threads[0].wait.futex_address = 0x7f00000abc0;
+  EXPECT_EQ(streamed_json(snapshot), to_json(snapshot).dump());
+}
+
+TEST(JsonStream, MatchesTreeForHostileStrings) {
+  Snapshot snapshot = make_hostile_snapshot();
+  std::string all_bytes;
+  for (int byte = 0; byte < 256; ++byte) all_bytes += static_cast<char>(byte);
+  snapshot.threads[0].frames[0].module = all_bytes;
+  snapshot.threads[0].state = '\0';
+  snapshot.warnings.push_back(all_bytes);
+  EXPECT_EQ(streamed_json(snapshot), to_json(snapshot).dump());
+}
+
+TEST(JsonStream, MatchesTreeForDefaults) {
+  Snapshot snapshot;
+  EXPECT_EQ(streamed_json(snapshot), to_json(snapshot).dump());
+  snapshot.threads.push_back(Thread{});
+  snapshot.threads.push_back(Thread{});
+  EXPECT_EQ(streamed_json(snapshot), to_json(snapshot).dump());
+}
+
+TEST(JsonStream, DrainsLargeOutputInPieces) {
+  Snapshot snapshot = make_full_snapshot();
+  const Thread thread = snapshot.threads[0];
+  for (int i = 0; i < 2000; ++i) snapshot.threads.push_back(thread);
+  std::string drained;
+  int drains = 0;
+  std::string out;
+  write_json(out, snapshot, [&](std::string& text) {
+    drained += text;
+    text.clear();
+    ++drains;
+  });
+  EXPECT_GT(drains, 1);
+  EXPECT_EQ(drained + out, to_json(snapshot).dump());
+}
+
+TEST(JsonStream, AppendsToExistingText) {
+  std::string out = "prefix";
+  write_json(out, make_snapshot());
+  EXPECT_EQ(out, "prefix" + to_json(make_snapshot()).dump());
+}
+
 TEST(JsonRoundTrip, WritesSchemaAndHexFields) {
   const json document = to_json(make_full_snapshot());
   EXPECT_EQ(document.at("schema"), "stray.snapshot");

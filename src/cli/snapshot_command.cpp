@@ -30,16 +30,22 @@ bool any_partial(const Snapshot& snapshot) {
 int run_snapshot(const SnapshotArguments& arguments) {
   Inspector inspector;
   Snapshot snapshot = inspector.inspect(arguments.pid, arguments.inspect);
-  std::ostringstream text;
+  ReportOutput out(STDOUT_FILENO, "standard output");
   if (arguments.json) {
-    text << to_json(snapshot).dump(2) << '\n';
+    std::string json;
+    write_json(json, snapshot, [&out](std::string& text) {
+      out.write(text);
+      text.clear();
+    });
+    json += '\n';
+    out.write(json);
   } else {
+    std::ostringstream text;
     TextOptions options;
     options.show_addresses = arguments.addresses;
     write_text(text, snapshot, options);
+    out.write(text.str());
   }
-  ReportOutput out(STDOUT_FILENO, "standard output");
-  out.write(text.str());
   out.finish();
   return any_partial(snapshot) ? kPartial : kSuccess;
 }

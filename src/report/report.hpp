@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <ostream>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -45,6 +47,13 @@ struct TextOptions {
 void write_text(std::ostream& out, const Snapshot& snapshot, const TextOptions& options = {});
 
 nlohmann::json to_json(const Snapshot& snapshot);
+
+// Appends to `out` what to_json(snapshot).dump() returns, compact and byte
+// for byte the same, without building the tree. Whenever `out` has grown
+// past a few hundred KB, passes it to `drain`, if set, which must consume
+// the text and may clear `out`.
+void write_json(std::string& out, const Snapshot& snapshot,
+                const std::function<void(std::string&)>& drain = {});
 
 // An address or other 64-bit value as the JSON and text reports spell it:
 // "0x" and lower-case hex digits, no leading zeros.
