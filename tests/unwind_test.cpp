@@ -394,6 +394,51 @@ TEST_F(UnwindDeepTest, SecondSnapshotGivesSameFrames) {
   }
 }
 
+TEST_F(UnwindDeepTest, RepeatedUnwindReusesSameStacks) {
+  Unwinder unwinder;
+  auto first = unwinder.unwind(raw_, *files_);
+  EXPECT_EQ(unwinder.reused_stacks(), 0u);
+  auto second = unwinder.unwind(raw_, *files_);
+  EXPECT_EQ(unwinder.reused_stacks(), raw_.threads.size());
+
+  ASSERT_EQ(first.size(), second.size());
+  for (std::size_t i = 0; i < first.size(); ++i) {
+    EXPECT_EQ(first[i].end, second[i].end) << "thread " << i;
+    EXPECT_EQ(first[i].detail, second[i].detail) << "thread " << i;
+    ASSERT_EQ(first[i].frames.size(), second[i].frames.size()) << "thread " << i;
+    for (std::size_t j = 0; j < first[i].frames.size(); ++j) {
+      EXPECT_EQ(first[i].frames[j].pc, second[i].frames[j].pc) << "thread " << i << " frame " << j;
+      EXPECT_EQ(first[i].frames[j].sp, second[i].frames[j].sp) << "thread " << i << " frame " << j;
+      EXPECT_EQ(first[i].frames[j].kind, second[i].frames[j].kind) << "thread " << i << " frame " << j;
+    }
+  }
+}
+
+TEST_F(UnwindDeepTest, ChangedRegistersUnwindAgain) {
+  Unwinder unwinder;
+  auto first = unwinder.unwind(raw_, *files_);
+  ASSERT_GT(first.at(index_of("chain")).frames.size(), 1u);
+  raw_.threads.at(index_of("chain")).registers.rip = 0x10;
+
+  auto second = unwinder.unwind(raw_, *files_);
+  const UnwoundStack& stack = second.at(index_of("chain"));
+
+  EXPECT_EQ(unwinder.reused_stacks(), raw_.threads.size() - 1);
+  EXPECT_EQ(stack.end, UnwindEnd::bad_frame);
+  EXPECT_EQ(stack.frames.size(), 1u);
+}
+
+TEST_F(UnwindDeepTest, ChangedMemoryCopyUnwindsAgain) {
+  Unwinder unwinder;
+  unwinder.unwind(raw_, *files_);
+  ASSERT_FALSE(raw_.memory.empty());
+  raw_.memory.front().bytes.push_back(0);
+
+  unwinder.unwind(raw_, *files_);
+
+  EXPECT_EQ(unwinder.reused_stacks(), 0u);
+}
+
 // Returns the address of function `name` in the [vdso] copy of `raw`, found
 // through the image's own symbol table, or 0.
 std::uint64_t vdso_function(const RawSnapshot& raw, const std::string& name) {
@@ -535,7 +580,9 @@ TEST(UnwindManyThreads, CachePoliciesAgreeAndAreFast) {
   std::map<UnwindCache, std::vector<UnwoundStack>> results;
   std::map<UnwindCache, double> warm_ms;
   for (UnwindCache cache : {UnwindCache::global, UnwindCache::per_thread, UnwindCache::none}) {
-    Unwinder unwinder(UnwindOptions{.cache = cache});
+    // Without reuse, a later call measures libunwind's cache instead of
+    // the copy of the earlier result.
+    Unwinder unwinder(UnwindOptions{.cache = cache, .reuse_stacks = false});
     auto start = std::chrono::steady_clock::now();
     auto cold = unwinder.unwind(raw, files);
     double cold_ms = elapsed_ms(start);

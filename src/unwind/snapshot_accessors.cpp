@@ -1,5 +1,6 @@
 #include "unwind/snapshot_accessors.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "unwind/snapshot_memory.hpp"
@@ -38,8 +39,12 @@ int access_mem(unw_addr_space_t, unw_word_t address, unw_word_t* value, int writ
   if (write) return -UNW_EREADONLYREG;
 
   std::uint64_t word = 0;
-  bool found = read_stack_word(*thread.stack, address, &word) ||
-               (thread.last_region && read_region_word(*thread.last_region, address, &word));
+  bool found = read_stack_word(*thread.stack, address, &word);
+  if (found) {
+    thread.note_stack_read(address);
+  } else if (thread.last_region) {
+    found = read_region_word(*thread.last_region, address, &word);
+  }
   if (!found) {
     if (const Region* region = thread.memory->find(address)) thread.last_region = region;
     found = thread.memory->read_word(address, &word);
@@ -143,6 +148,11 @@ void ThreadAddressSpace::reset_observations() {
   no_unwind_info = false;
   failed_read.reset();
   failed_read_beyond_copy = false;
+}
+
+void ThreadAddressSpace::note_stack_read(RemoteAddress address) {
+  stack_read_begin = std::min(stack_read_begin, address);
+  stack_read_end = std::max(stack_read_end, address + sizeof(std::uint64_t));
 }
 
 unw_accessors_t* snapshot_accessors() {

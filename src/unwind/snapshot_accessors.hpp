@@ -29,6 +29,10 @@ struct ThreadAddressSpace {
   // stack_mapping_end) needed bytes that the capture cut off.
   RemoteAddress stack_mapping_end;
   const Region* last_region = nullptr;  // checked first, because reads come in runs
+  // The stack copy bytes that the unwind read, [stack_read_begin,
+  // stack_read_end); empty while stack_read_begin >= stack_read_end.
+  RemoteAddress stack_read_begin = ~RemoteAddress{0};
+  RemoteAddress stack_read_end = 0;
 
   // What the accessors saw since the last reset_observations().
   bool no_unwind_info = false;  // find_proc_info found no FDE for some pc
@@ -36,6 +40,8 @@ struct ThreadAddressSpace {
   bool failed_read_beyond_copy = false;
 
   void reset_observations();
+  // Widens [stack_read_begin, stack_read_end) to cover the word at `address`.
+  void note_stack_read(RemoteAddress address);
 };
 
 // The accessor table to pass to unw_create_addr_space.

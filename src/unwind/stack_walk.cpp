@@ -102,7 +102,9 @@ bool restart_from_return_address(unw_addr_space_t space, ThreadAddressSpace& thr
                                  unw_cursor_t& cursor, Registers& caller) {
   RemoteAddress sp = thread.registers->rsp;
   std::optional<std::uint64_t> word = stack_word(thread, sp);
-  if (!word || !is_code(*thread.memory, *word)) return false;
+  if (!word) return false;
+  thread.note_stack_read(sp);
+  if (!is_code(*thread.memory, *word)) return false;
   caller = *thread.registers;
   caller.rip = *word;
   caller.rsp = sp + sizeof(std::uint64_t);

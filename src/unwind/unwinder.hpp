@@ -16,10 +16,6 @@ namespace stray {
 
 class ModuleFiles;
 
-namespace unwind {
-class SnapshotMemory;
-}
-
 // libunwind's cache of register rules by pc (unw_set_caching_policy). With
 // none, every step searches the unwind table and parses the FDE again: 2 to 4
 // times slower in the 1001-thread test of tests/unwind_test.cpp. global and
@@ -29,6 +25,9 @@ enum class UnwindCache { global, per_thread, none };
 struct UnwindOptions {
   std::size_t max_frames = 256;  // a deeper stack ends with UnwindEnd::frame_limit
   UnwindCache cache = UnwindCache::global;
+  // Return a thread's previous stack when its registers and the stack bytes
+  // that its unwind read are unchanged (see Unwinder::unwind).
+  bool reuse_stacks = true;
 };
 
 struct UnwoundStack {
@@ -47,12 +46,16 @@ class Unwinder {
 
   // Unwinds every thread of `raw`, in the order of raw.threads. Per-module
   // unwind tables stay cached in this object across calls, so a later
-  // snapshot of the same process is cheaper than the first.
+  // snapshot of the same process is cheaper than the first. A thread whose
+  // registers and read stack bytes equal those of the previous call gets
+  // its previous stack back without an unwind, while the file-backed
+  // mappings and memory copies stay the same.
   std::vector<UnwoundStack> unwind(const RawSnapshot& raw, ModuleFiles& files);
 
- private:
-  UnwoundStack unwind_thread(const unwind::SnapshotMemory& memory, const RawThread& thread);
+  // Number of stacks that the last unwind() call reused from the call before.
+  std::size_t reused_stacks() const;
 
+ private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
