@@ -245,6 +245,12 @@ bool has_sigkill_pending(int pid, int tid) {
 
 }  // namespace
 
+bool is_task_ending(int pid, int tid) {
+  auto stat = try_read_task_stat(pid, tid);
+  if (!stat || stat->state == 'Z' || stat->state == 'X' || (stat->flags & kExitingFlag) != 0) return true;
+  return has_sigkill_pending(pid, tid);
+}
+
 bool is_ending(int pid) {
   std::vector<int> tids;
   try {
@@ -253,9 +259,7 @@ bool is_ending(int pid) {
     return true;
   }
   for (int tid : tids) {
-    auto stat = try_read_task_stat(pid, tid);
-    if (!stat || stat->state == 'Z' || stat->state == 'X' || (stat->flags & kExitingFlag) != 0) continue;
-    if (!has_sigkill_pending(pid, tid)) return false;
+    if (!is_task_ending(pid, tid)) return false;
   }
   return true;
 }

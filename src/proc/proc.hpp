@@ -76,6 +76,10 @@ bool only_zombies_left(int pid);
 // takes it, so this turns true as soon as the teardown begins.
 bool is_ending(int pid);
 
+// The same test for one thread `tid` of `pid`: gone, Z, X, PF_EXITING or
+// SIGKILL pending.
+bool is_task_ending(int pid, int tid);
+
 // The value after "KEY:" on its line of a /proc status file, without the
 // blanks before it; empty when the key is absent.
 std::string_view status_field(std::string_view status, std::string_view key);

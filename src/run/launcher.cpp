@@ -37,6 +37,10 @@ namespace stray::run {
 
 namespace {
 
+// How long a later exit_group of an ending process waits for the teardown
+// (see Session::deferred_) before it is let go anyway.
+constexpr std::chrono::seconds kDeferredCallLimit{1};
+
 class Session {
  public:
   Session(const LaunchOptions& options, const ReportSink& sink, const SpawnedCommand& command)
@@ -61,6 +65,8 @@ class Session {
   void report_fatal_signal(int pid, int tid, int signal, const SignalOrigin& origin, bool held);
   bool release(const HeldCall& call);
   bool is_ending(int pid);
+  void release_deferred(bool all);
+  int loop_timeout_ms() const;
   int parent_of_child(int pid) const;
   int poll_timeout_ms() const;
   void on_deadline();
@@ -83,6 +89,17 @@ class Session {
   // notification from one of their threads is let go unjudged, because a
   // freeze during the group exit would seize threads that never stop.
   std::map<int, std::uint64_t> ending_;
+  // Such later exit_group calls, held until the teardown of their process
+  // has begun. Let go at once, one could run before the first one, which
+  // waits to be scheduled, and its status would win. The teardown kills
+  // the thread, so its call never runs. `release_by` bounds the wait for a
+  // first thread that a stop keeps from running.
+  struct DeferredCall {
+    HeldCall call;
+    int pid = 0;
+    std::chrono::steady_clock::time_point release_by;
+  };
+  std::vector<DeferredCall> deferred_;
   // Set once the command's exit_group is held: it began to exit in time for
   // --timeout. During its check (checking_command_exit_), a SIGINT, SIGTERM
   // or SIGHUP would only replace its exit status, because alone it would
@@ -106,9 +123,10 @@ class Session {
 LaunchResult Session::run(const SessionSignals& signals) {
   signal_fd_ = signals.fd();
   while (!wait_status_) {
+    release_deferred(false);
     pollfd fds[2] = {{signals.fd(), POLLIN, 0}, {listener_.fd(), POLLIN, 0}};
     int count = listener_open_ ? 2 : 1;
-    int ready = ::poll(fds, static_cast<nfds_t>(count), poll_timeout_ms());
+    int ready = ::poll(fds, static_cast<nfds_t>(count), loop_timeout_ms());
     if (ready < 0) {
       if (errno == EINTR) continue;
       throw Error(ErrorKind::system, std::string("poll failed: ") + std::strerror(errno));
@@ -124,6 +142,8 @@ LaunchResult Session::run(const SessionSignals& signals) {
       listener_open_ = false;  // no process uses the filter any more (Linux 5.8)
     }
   }
+  // The helper below answers only notifications it receives itself.
+  release_deferred(true);
   // Processes the command forked may outlive it and still carry the filter.
   if (listener_open_) keep_answering_in_background(listener_.release());
   result_.wait_status = *wait_status_;
@@ -303,7 +323,7 @@ void Session::handle_held_call() {
     return;
   }
   if (is_ending(*pid)) {
-    release(call);
+    deferred_.push_back({call, *pid, std::chrono::steady_clock::now() + kDeferredCallLimit});
     return;
   }
 
@@ -409,6 +429,27 @@ void Session::report_fatal_signal(int pid, int tid, int signal, const SignalOrig
     report.error = error.what();
   }
   sink_(report);
+}
+
+void Session::release_deferred(bool all) {
+  auto now = std::chrono::steady_clock::now();
+  std::erase_if(deferred_, [&](const DeferredCall& deferred) {
+    if (!all && now < deferred.release_by && !proc::is_task_ending(deferred.pid, deferred.call.tid)) {
+      return false;
+    }
+    // Fails with ENOENT when the teardown killed the thread, as it should.
+    listener_.let_continue(deferred.call.id);
+    return true;
+  });
+}
+
+// The poll timeout of the main loop: the next --timeout step, and while
+// calls are deferred, their next check.
+int Session::loop_timeout_ms() const {
+  int timeout = poll_timeout_ms();
+  if (deferred_.empty()) return timeout;
+  constexpr int kDeferredCheckMs = 1;
+  return timeout < 0 ? kDeferredCheckMs : std::min(timeout, kDeferredCheckMs);
 }
 
 // Milliseconds until the next --timeout step is due, or -1 (none).
