@@ -226,7 +226,11 @@ TEST(Run, JsonForLoneThread) {
   ASSERT_FALSE(document.is_discarded()) << result.err;
   ASSERT_EQ(document["processes"].size(), 1u) << result.err;
   EXPECT_EQ(document["processes"][0]["event"], "exit");
-  EXPECT_EQ(document["processes"][0]["check"]["check"]["survivors"], 0);
+  const auto& check = document["processes"][0]["check"];
+  EXPECT_EQ(check["check"]["survivors"], 0);
+  EXPECT_EQ(check["comm"], "run_exits");
+  EXPECT_GT(check["check"]["duration_ns"].get<long long>(), 0);
+  EXPECT_GT(check["total_duration_ns"].get<long long>(), 0);
 }
 
 // The second exit_group waits in the filter too, so it is no survivor, and

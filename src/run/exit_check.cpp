@@ -2,6 +2,7 @@
 
 #include <sys/syscall.h>
 
+#include <chrono>
 #include <optional>
 #include <vector>
 
@@ -18,6 +19,7 @@ namespace {
 // loading symbols, which a first snapshot pays (about 100 ms), so that most
 // test binaries exit at full speed. Returns nothing when other threads exist.
 std::optional<CheckResult> check_lone_thread(int pid, int exiting_tid, const CheckOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
   std::vector<int> tids;
   try {
     tids = proc::read_tids(pid);
@@ -31,11 +33,15 @@ std::optional<CheckResult> check_lone_thread(int pid, int exiting_tid, const Che
   }
   CheckResult result;
   result.snapshot.pid = pid;
-  result.snapshot.exe = proc::read_exe(proc::find_memory_tid(pid));
+  const int memory_tid = proc::find_memory_tid(pid);
+  result.snapshot.exe = proc::read_exe(memory_tid);
+  if (auto stat = proc::try_read_task_stat(pid, memory_tid)) result.snapshot.comm = std::move(stat->comm);
   result.snapshot.time = std::chrono::system_clock::now();
   // Judging the empty snapshot sizes the per-rule counts that the reports
   // index by rule.
   result.judgement = judge(result.snapshot, options.rules, options.baseline ? &*options.baseline : nullptr);
+  result.duration = std::chrono::steady_clock::now() - started;
+  result.snapshot.total_duration = result.duration;
   return result;
 }
 
