@@ -321,5 +321,27 @@ TEST(Cli, WatchWithEveryFailureExitsThree) {
   EXPECT_NE(result.err.find("every snapshot failed"), std::string::npos) << result.err;
 }
 
+// Light mode needs ptrace permission for task/TID/syscall too. Without it,
+// every thread would be counted as "unknown".
+TEST(Cli, LightWatchWithoutPermissionExitsFive) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to an unprivileged user";
+  TargetProcess target("parked", {"1"});
+  ASSERT_GT(target.pid(), 0);
+  char directory[] = "/tmp/stray-watch-XXXXXX";
+  ASSERT_NE(::mkdtemp(directory), nullptr);
+  ASSERT_EQ(::chmod(directory, 0777), 0);
+  std::string series = std::string(directory) + "/series.jsonl";
+  auto result = run_command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                             "--inh-caps=-all", STRAY_BINARY, "watch", "--light",
+                             std::to_string(target.pid()), "--count", "1", "--out", series});
+  const bool series_written = ::access(series.c_str(), F_OK) == 0;
+  ::unlink(series.c_str());
+  ::rmdir(directory);
+  EXPECT_EQ(result.exit_code(), 5) << result.err;
+  EXPECT_NE(result.err.find("permission denied"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("uid 0"), std::string::npos) << result.err;
+  EXPECT_FALSE(series_written);
+}
+
 }  // namespace
 }  // namespace stray

@@ -1,9 +1,14 @@
 #include "watch/watch_loop.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include <spdlog/spdlog.h>
 
+#include "freeze/seize_errors.hpp"
 #include "proc/proc.hpp"
 #include "report/escape.hpp"
 #include "stray/error.hpp"
@@ -24,6 +29,22 @@ bool target_gone(int pid) {
   return !proc::process_exists(pid) || proc::only_zombies_left(pid);
 }
 
+// Light mode reads task/TID/syscall, which needs the same permission as
+// ptrace. Without it, every thread would be classed unknown and the exe
+// left empty, so light mode fails as a snapshot would.
+void check_light_mode_access(int pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/task/" +
+                           std::to_string(proc::find_memory_tid(pid)) + "/syscall";
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::close(fd);
+    return;
+  }
+  if (errno != EACCES && errno != EPERM) return;  // an exited thread: the samples handle it
+  throw Error(ErrorKind::permission_denied,
+              "pid " + std::to_string(pid) + ": cannot read " + path + ": permission denied: " + explain_permission(pid));
+}
+
 SeriesHeader make_header(const WatchOptions& options) {
   if (!proc::process_exists(options.pid)) {
     throw Error(ErrorKind::no_such_process, "pid " + std::to_string(options.pid) + ": no such process");
@@ -32,6 +53,7 @@ SeriesHeader make_header(const WatchOptions& options) {
     throw Error(ErrorKind::target_exited, "pid " + std::to_string(options.pid) +
                                               ": the process has exited (a zombie not yet reaped by its parent)");
   }
+  if (options.mode == SeriesMode::light) check_light_mode_access(options.pid);
   SeriesHeader header;
   header.pid = options.pid;
   header.comm = proc::try_read_task_comm(options.pid, options.pid).value_or("");
