@@ -74,6 +74,16 @@ struct MalformedCase {
   std::string message;
 };
 
+TEST(RulesParser, QuotedPatternGetsNoQuotingHint) {
+  try {
+    parse_rules("start:\"(anonymous namespace)::run()\" stray", "bad.supp");
+    ADD_FAILURE() << "accepted";
+  } catch (const RulesSyntaxError& error) {
+    EXPECT_NE(error.message().find("got 'stray'"), std::string::npos) << error.message();
+    EXPECT_EQ(error.message().find("double quotes"), std::string::npos) << error.message();
+  }
+}
+
 TEST(RulesParser, MalformedLines) {
   const std::vector<MalformedCase> cases = {
       {"top", 1, 1, "expected KEY:PATTERN, got 'top'"},
@@ -96,6 +106,10 @@ TEST(RulesParser, MalformedLines) {
       {"max:3", 1, 1, "expected at least one KEY:PATTERN term besides 'max:'"},
       {"class:condvra", 1, 7, "unknown class 'condvra', expected one of running, mutex"},
       {"top:a\n# fine\n\n  tpo:b", 4, 3, "unknown key 'tpo'"},
+      {"start:(anonymous namespace)::run()", 1, 18,
+       "unknown key 'namespace)', expected one of top, any, start, name, class, module, max; if the "
+       "pattern of 'start:(anonymous' goes on after a space, put the whole pattern in double quotes"},
+      {"name:foo bar", 1, 10, "got 'bar'; if the pattern of 'name:foo' goes on after a space"},
   };
   for (const MalformedCase& c : cases) {
     try {

@@ -49,6 +49,8 @@ class LineParser {
       const std::string key = read_key();
       const std::size_t pattern_start = pos_;
       const std::string pattern = read_pattern(key);
+      previous_term_ = key + ':' + std::string(line_.substr(pattern_start, pos_ - pattern_start));
+      previous_bare_ = line_[pattern_start] != '"';
       if (key == "max") {
         if (rule.max) fail(term_start, "duplicate 'max:' in one rule");
         rule.max = parse_max(pattern, pattern_start);
@@ -74,6 +76,15 @@ class LineParser {
   // that control bytes in the file cannot act on the terminal.
   static std::string quote(std::string_view text) { return escape_text(cap_length(text, kMaxQuotedBytes)); }
 
+  // Names such as "(anonymous namespace)::run()" contain spaces, so a
+  // pattern copied from a report without quotes splits into two terms, and
+  // the second one fails. Returns advice for that case.
+  std::string quoting_hint() const {
+    if (!previous_bare_) return {};
+    return "; if the pattern of '" + quote(previous_term_) +
+           "' goes on after a space, put the whole pattern in double quotes";
+  }
+
   // Skips whitespace; false at the end of the line or at a comment.
   bool skip_spaces() {
     while (pos_ < line_.size() && is_space(line_[pos_])) ++pos_;
@@ -87,11 +98,11 @@ class LineParser {
     }
     const std::string key(line_.substr(start, pos_ - start));
     if (pos_ >= line_.size() || line_[pos_] != ':') {
-      fail(start, "expected KEY:PATTERN, got '" + quote(key) + "'");
+      fail(start, "expected KEY:PATTERN, got '" + quote(key) + "'" + quoting_hint());
     }
     if (key.empty()) fail(start, "expected a key before ':' (one of " + std::string(rules::rule_key_list()) + ")");
     if (key != "max" && !rules::rule_key_from_string(key)) {
-      fail(start, "unknown key '" + quote(key) + "', expected one of " + rules::rule_key_list());
+      fail(start, "unknown key '" + quote(key) + "', expected one of " + rules::rule_key_list() + quoting_hint());
     }
     ++pos_;  // the ':'
     return key;
@@ -163,6 +174,10 @@ class LineParser {
   const std::string& file_;
   std::size_t line_number_;
   std::size_t pos_ = 0;
+  // The text of the term before the current one, and whether its pattern
+  // was bare (unquoted).
+  std::string previous_term_;
+  bool previous_bare_ = false;
 };
 
 }  // namespace
