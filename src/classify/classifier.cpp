@@ -2,6 +2,8 @@
 // is in, then, for futex waits and restart_syscall, its runtime frames.
 #include "classify/classifier.hpp"
 
+#include <unistd.h>
+
 #include <sys/syscall.h>
 
 #include <cerrno>
@@ -74,6 +76,18 @@ ThreadClass class_of_call(long number, const Thread& thread, std::size_t runtime
   return thread_class;
 }
 
+// The holder of the mutex a thread waits for. The word read during the
+// freeze is glibc's __owner only when the futex is the __lock of a
+// pthread_mutex_t. NOTE: the only check of that is that the word names
+// another live thread of this process.
+std::optional<int> mutex_owner(const RawThread& raw, const ClassifyContext& context) {
+  if (!raw.futex_owner_word || *raw.futex_owner_word <= 0 || *raw.futex_owner_word == raw.tid) return std::nullopt;
+  const int owner = *raw.futex_owner_word;
+  const std::string task = "/proc/" + std::to_string(context.pid()) + "/task/" + std::to_string(owner);
+  if (::access(task.c_str(), F_OK) != 0) return std::nullopt;
+  return owner;
+}
+
 }  // namespace
 
 void classify(Thread& thread, const RawThread& raw, ClassifyContext& context) {
@@ -112,6 +126,7 @@ void classify(Thread& thread, const RawThread& raw, ClassifyContext& context) {
   } else {
     thread.thread_class = call_class.value_or(ThreadClass::unknown);
   }
+  if (thread.thread_class == ThreadClass::mutex) thread.wait.mutex_owner = mutex_owner(raw, context);
 }
 
 }  // namespace stray

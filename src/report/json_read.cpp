@@ -80,6 +80,7 @@ WaitObject read_wait(const json& object, const std::string& path) {
     wait.timeout = std::chrono::nanoseconds(*timeout);
   }
   wait.child_pid = read_optional_integer<int>(object, path, "child_pid", INT_MIN);
+  wait.mutex_owner = read_optional_integer<int>(object, path, "mutex_owner", 1);
   return wait;
 }
 

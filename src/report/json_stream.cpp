@@ -158,7 +158,7 @@ void append_syscall(std::string& out, const SyscallInfo& syscall) {
 bool is_empty(const WaitObject& wait) {
   return !wait.fd && wait.fd_target.empty() && wait.socket_local.empty() &&
          wait.socket_peer.empty() && wait.socket_protocol.empty() && !wait.futex_address &&
-         !wait.timeout && !wait.child_pid;
+         !wait.timeout && !wait.child_pid && !wait.mutex_owner;
 }
 
 void append_wait(std::string& out, const WaitObject& wait) {
@@ -167,6 +167,7 @@ void append_wait(std::string& out, const WaitObject& wait) {
   if (wait.fd) object.integer("fd", *wait.fd);
   object.optional_target_string("fd_target", wait.fd_target);
   if (wait.futex_address) object.hex("futex_address", *wait.futex_address);
+  if (wait.mutex_owner) object.integer("mutex_owner", *wait.mutex_owner);
   object.optional_target_string("socket_local", wait.socket_local);
   object.optional_target_string("socket_peer", wait.socket_peer);
   object.optional_target_string("socket_protocol", wait.socket_protocol);

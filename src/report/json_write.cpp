@@ -43,6 +43,7 @@ json wait_to_json(const WaitObject& wait) {
   put_string(object, "socket_peer", wait.socket_peer);
   put_string(object, "socket_protocol", wait.socket_protocol);
   if (wait.futex_address) object["futex_address"] = hex_address(*wait.futex_address);
+  if (wait.mutex_owner) object["mutex_owner"] = *wait.mutex_owner;
   if (wait.timeout) object["timeout_ns"] = wait.timeout->count();
   if (wait.child_pid) object["child_pid"] = *wait.child_pid;
   return object;

@@ -52,6 +52,7 @@ std::string format_wait(const WaitObject& wait) {
   }
   if (std::string socket = format_socket(wait); !socket.empty()) parts.push_back(std::move(socket));
   if (wait.futex_address) parts.push_back("futex " + format_address(*wait.futex_address));
+  if (wait.mutex_owner) parts.push_back("held by tid " + std::to_string(*wait.mutex_owner));
   if (wait.timeout) parts.push_back("timeout " + format_duration(*wait.timeout));
   if (wait.child_pid) parts.push_back("child pid " + std::to_string(*wait.child_pid));
   return join(parts, ", ");
