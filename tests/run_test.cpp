@@ -182,6 +182,21 @@ TEST(Run, ConcurrentExitsEndCleanly) {
   }
 }
 
+// A vfork parent never stops for the freeze, so stray stays its tracer.
+// When the exit kills it, stray reaps it and then the command, and a
+// second SIGCHLD must not erase the command's status and leave stray
+// waiting for a child it has already reaped.
+TEST(Run, VforkParentAtExitEndsCleanly) {
+  for (std::string option : {"--grace=100ms", "--follow-forks"}) {
+    auto started = std::chrono::steady_clock::now();
+    auto result = run_command(stray_run({option}, {target_path("run_exits"), "vfork-leak"}),
+                              std::chrono::seconds(20));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10)) << option;
+    EXPECT_EQ(result.exit_code(), 1) << option << "\n" << result.err;
+    EXPECT_NE(result.err.find("[uninterruptible]"), std::string::npos) << option << "\n" << result.err;
+  }
+}
+
 TEST(Run, StaticDestructorJoinPasses) {
   auto result = run_command(stray_run({}, {target_path("run_exits"), "static-join"}));
   EXPECT_EQ(result.exit_code(), 0) << result.err;

@@ -253,6 +253,10 @@ bool Session::command_stopped() const {
 }
 
 void Session::reap_command() {
+  // Reaping a lingering thread below makes the zombie command reapable and
+  // queues another SIGCHLD. Handled after the status is taken, it would
+  // find ECHILD and erase that status.
+  if (wait_status_) return;
   // A thread seized during a freeze that never stopped stays traced until
   // it stops or exits. The command cannot be reaped until stray, as its
   // tracer, reaps such a thread, so those go first.

@@ -33,10 +33,13 @@
 //   tick                 a second thread prints "tick" every 20 ms until the process is killed
 //   handled-signals      raise signals that have handlers, recover from a SIGSEGV, reap a
 //                        child and join 64 threads. Exit 0 when each behaved as untraced
+//   vfork-leak           exit 0 while a thread waits in vfork (state D, never stops for
+//                        ptrace); the vfork child is killed when that thread dies
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <setjmp.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,6 +51,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <string>
@@ -237,6 +241,31 @@ int clone_process(const std::string& directory) {
   return child > 0 ? 0 : 1;
 }
 
+std::atomic<long> g_vfork_tid{0};
+
+// The vfork child shares the parent's memory, so it only makes raw system
+// calls. PR_SET_PDEATHSIG ends it when the vfork parent thread dies.
+void vfork_and_wait() {
+  g_vfork_tid = ::syscall(SYS_gettid);
+  if (::vfork() == 0) {
+    ::syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    for (;;) ::syscall(SYS_pause);
+  }
+}
+
+char task_state(long tid) {
+  std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto paren = text.rfind(')');
+  return paren == std::string::npos || paren + 2 >= text.size() ? '?' : text[paren + 2];
+}
+
+int vfork_leak() {
+  std::thread(vfork_and_wait).detach();
+  while (g_vfork_tid == 0 || task_state(g_vfork_tid) != 'D') std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return 0;
+}
+
 int tick_forever() {
   std::thread([] {
     for (;;) {
@@ -343,6 +372,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (mode == "handled-signals") return handle_signals();
+  if (mode == "vfork-leak") return vfork_leak();
   if (mode == "leak" || mode == "static-join" || mode == "finish-late") return 0;
   std::fprintf(stderr, "run_exits: unknown mode '%s'\n", mode.c_str());
   return 64;
