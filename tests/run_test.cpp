@@ -140,6 +140,32 @@ TEST(Run, TimeoutKillsCommandIgnoringSigterm) {
   EXPECT_LT(took, std::chrono::seconds(8));
 }
 
+// The command ends at SIGTERM, but a process it started ignores SIGTERM.
+// That process still gets SIGKILL 2 s later, before stray exits.
+TEST(Run, TimeoutKillsChildIgnoringSigterm) {
+  std::string directory = temporary_directory("stray-run-timeout");
+  std::string pid_file = directory + "/child.pid";
+  std::string exits = "'" + target_path("run_exits") + "'";
+  std::string script = exits + " hang-ignoring-term & echo $! > '" + pid_file + "'; exec " + exits + " hang";
+  auto started = std::chrono::steady_clock::now();
+  auto result = run_command(stray_run({"--timeout", "300ms"}, {"/bin/sh", "-c", script}), std::chrono::seconds(15));
+  auto took = std::chrono::steady_clock::now() - started;
+
+  int child = 0;
+  std::ifstream(pid_file) >> child;
+  ASSERT_GT(child, 0) << result.err;
+  std::string cmdline;
+  std::ifstream(std::string("/proc/") + std::to_string(child) + "/cmdline") >> cmdline;
+  bool child_runs = cmdline.find("run_exits") != std::string::npos;
+  if (child_runs) ::kill(child, SIGKILL);
+  std::filesystem::remove_all(directory);
+
+  EXPECT_EQ(result.exit_code(), 124) << result.err;
+  EXPECT_FALSE(child_runs) << "pid " << child << " ignoring SIGTERM outlived stray";
+  EXPECT_GE(took, std::chrono::seconds(2));
+  EXPECT_LT(took, std::chrono::seconds(8));
+}
+
 // A shell that runs the test in a child: both processes are reported.
 TEST(Run, TimeoutReportsEveryProcessOfTheTree) {
   std::string test = "'" + target_path("run_exits") + "' hang; true";

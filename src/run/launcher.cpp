@@ -70,6 +70,7 @@ class Session {
   int parent_of_child(int pid) const;
   int poll_timeout_ms() const;
   void on_deadline();
+  void finish_timeout();
   void report_timeout(int pid);
 
   const LaunchOptions& options_;
@@ -146,8 +147,18 @@ LaunchResult Session::run(const SessionSignals& signals) {
   release_deferred(true);
   // Processes the command forked may outlive it and still carry the filter.
   if (listener_open_) keep_answering_in_background(listener_.release());
+  finish_timeout();
   result_.wait_status = *wait_status_;
   return result_;
+}
+
+// After a timeout, the command may end at SIGTERM while processes it
+// started ignore it. They still get SIGKILL when its time comes, so that
+// none outlives stray, holding the job's output pipe open.
+void Session::finish_timeout() {
+  if (!kill_at_) return;
+  if (!timed_out_tree_->wait_for_exits(*kill_at_)) timed_out_tree_->signal_all(SIGKILL);
+  kill_at_.reset();
 }
 
 void Session::read_signals(int fd) {

@@ -1,9 +1,11 @@
 #include "run/process_tree.hpp"
 
 #include <errno.h>
+#include <poll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <sstream>
 #include <string>
@@ -69,6 +71,25 @@ void ProcessHandles::signal_all(int signal) const {
                     std::strerror(errno));
     }
   }
+}
+
+// A pidfd polls readable once its process has exited (Linux 5.3).
+bool ProcessHandles::wait_for_exits(std::chrono::steady_clock::time_point deadline) const {
+  std::vector<pollfd> running;
+  for (int fd : fds_) {
+    if (fd >= 0) running.push_back({fd, POLLIN, 0});
+  }
+  while (!running.empty()) {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    int ready = ::poll(running.data(), running.size(), static_cast<int>(left.count()));
+    if (ready < 0 && errno != EINTR) {
+      spdlog::error("poll of {} pidfds failed: {}", running.size(), std::strerror(errno));
+      return false;
+    }
+    std::erase_if(running, [](const pollfd& entry) { return entry.revents != 0; });
+  }
+  return true;
 }
 
 }  // namespace stray::run

@@ -2,6 +2,7 @@
 // signal them later without hitting a pid that was reused meanwhile.
 #pragma once
 
+#include <chrono>
 #include <vector>
 
 namespace stray::run {
@@ -22,6 +23,10 @@ class ProcessHandles {
 
   // Sends `signal` to each process that still runs.
   void signal_all(int signal) const;
+
+  // Waits until every process has exited (a zombie counts) or `deadline`
+  // passes. Returns true when all have exited.
+  bool wait_for_exits(std::chrono::steady_clock::time_point deadline) const;
 
  private:
   std::vector<int> pids_;
