@@ -570,6 +570,95 @@ TEST(Run, SigtermForwardedToCommand) {
   EXPECT_EQ(WTERMSIG(status), SIGTERM);
 }
 
+// Starts `stray run -- run_exits MODE` as the session leader of a new
+// pseudo-terminal, so that a Ctrl-C written to the terminal reaches its
+// foreground process group as the kernel's SIGINT. Kills stray on
+// destruction.
+class TerminalCommand {
+ public:
+  explicit TerminalCommand(const std::string& mode) {
+    master_ = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master_ < 0 || ::grantpt(master_) != 0 || ::unlockpt(master_) != 0) return;
+    std::string terminal = ::ptsname(master_);
+    std::vector<std::string> argv = stray_run({}, {target_path("run_exits"), mode});
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      ::setsid();
+      int terminal_fd = ::open(terminal.c_str(), O_RDWR);  // becomes the controlling terminal
+      if (terminal_fd < 0) ::_exit(126);
+      for (int fd = 0; fd <= 2; ++fd) ::dup2(terminal_fd, fd);
+      std::vector<char*> args;
+      for (auto& arg : argv) args.push_back(arg.data());
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+  }
+  ~TerminalCommand() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (master_ >= 0) ::close(master_);
+  }
+
+  int pid() const { return pid_; }
+
+  bool wait_for_output(const std::string& expected) {
+    for (int attempt = 0; attempt < 100 && output_.find(expected) == std::string::npos; ++attempt) {
+      read_output(100);
+    }
+    return output_.find(expected) != std::string::npos;
+  }
+
+  bool send_keys(const std::string& keys) {
+    return ::write(master_, keys.data(), keys.size()) == static_cast<ssize_t>(keys.size());
+  }
+
+  // The wait status, or -1 after 10 s. Reads the terminal meanwhile, so
+  // that stray never blocks on a full one.
+  int wait_for_exit() {
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = 0;
+        return status;
+      }
+      read_output(10);
+    }
+    return -1;
+  }
+
+  const std::string& output() const { return output_; }
+
+ private:
+  void read_output(int timeout_ms) {
+    pollfd entry{master_, POLLIN, 0};
+    if (::poll(&entry, 1, timeout_ms) <= 0) return;
+    char chunk[256];
+    ssize_t got = ::read(master_, chunk, sizeof chunk);
+    if (got > 0) output_.append(chunk, static_cast<size_t>(got));
+  }
+
+  pid_t pid_ = -1;
+  int master_ = -1;
+  std::string output_;
+};
+
+// The terminal sends Ctrl-C's SIGINT to stray's process group. A command
+// that moved to a group of its own does not get it, so stray relays it.
+TEST(Run, CtrlCReachesCommandInOwnGroup) {
+  TerminalCommand command("own-group");
+  ASSERT_GT(command.pid(), 0);
+  ASSERT_TRUE(command.wait_for_output("waiting")) << command.output();
+  ASSERT_TRUE(command.send_keys("\x03"));
+  int status = command.wait_for_exit();
+  ASSERT_NE(status, -1) << "stray run did not exit after Ctrl-C\n" << command.output();
+  ASSERT_TRUE(WIFSIGNALED(status)) << command.output();
+  EXPECT_EQ(WTERMSIG(status), SIGINT) << command.output();
+}
+
 // The first field of /proc/PID/syscall: the number of the system call the
 // main thread is in, or -1.
 long current_syscall(int pid) {

@@ -67,7 +67,14 @@ SessionSignals::~SessionSignals() {
 bool should_relay(const signalfd_siginfo& info, int command_pid) {
   int signal = static_cast<int>(info.ssi_signo);
   if (signal == SIGCHLD || signal == SIGPIPE) return false;
-  if (info.ssi_code == SI_KERNEL) return false;
+  // The terminal sends SIGINT, SIGQUIT, SIGTSTP and SIGHUP (SI_KERNEL) to
+  // its foreground process group, so the command got it too, unless it
+  // moved to a group of its own (setpgid, setsid).
+  if (info.ssi_code == SI_KERNEL) {
+    bool from_terminal = signal == SIGINT || signal == SIGQUIT || signal == SIGTSTP || signal == SIGHUP;
+    pid_t group = ::getpgid(command_pid);
+    return from_terminal && group > 0 && group != ::getpgrp();
+  }
   int sender = static_cast<int>(info.ssi_pid);
   if (sender > 0 && descends_from(sender, command_pid)) {
     spdlog::debug("pid {}: signal {} came from pid {} in the command's tree; not relayed",

@@ -34,7 +34,8 @@ class SessionSignals {
 // `command_pid`). SIGCHLD and SIGPIPE are stray's own and are never sent.
 // Neither is a signal from the kernel (SI_KERNEL, as the terminal sends
 // Ctrl-C), because the command got it too as a member of the process
-// group. A signal from the command or one of its descendants is most
+// group, unless the command left that group: then a signal the terminal
+// sends is relayed. A signal from the command or one of its descendants is most
 // likely aimed at that group as well, so it is not sent either.
 bool should_relay(const signalfd_siginfo& info, int command_pid);
 

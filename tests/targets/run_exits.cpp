@@ -33,6 +33,8 @@
 //   tick                 a second thread prints "tick" every 20 ms until the process is killed
 //   handled-signals      raise signals that have handlers, recover from a SIGSEGV, reap a
 //                        child and join 64 threads. Exit 0 when each behaved as untraced
+//   own-group            move to a process group of its own, print "waiting", then wait
+//                        for a signal with its default action
 //   vfork-leak           exit 0 while a thread waits in vfork (state D, never stops for
 //                        ptrace); the vfork child is killed when that thread dies
 #include <fcntl.h>
@@ -373,6 +375,10 @@ int main(int argc, char** argv) {
   }
   if (mode == "handled-signals") return handle_signals();
   if (mode == "vfork-leak") return vfork_leak();
+  if (mode == "own-group") {
+    ::setpgid(0, 0);
+    return wait_for_signal();
+  }
   if (mode == "leak" || mode == "static-join" || mode == "finish-late") return 0;
   std::fprintf(stderr, "run_exits: unknown mode '%s'\n", mode.c_str());
   return 64;
