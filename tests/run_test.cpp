@@ -617,15 +617,18 @@ class TerminalCommand {
   }
 
   // The wait status, or -1 after 10 s. Reads the terminal meanwhile, so
-  // that stray never blocks on a full one.
+  // that stray never blocks on a full one. Once stray has closed the
+  // terminal, poll returns at once, so each round also sleeps.
   int wait_for_exit() {
-    for (int attempt = 0; attempt < 1000; ++attempt) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = 0;
         return status;
       }
       read_output(10);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     return -1;
   }
