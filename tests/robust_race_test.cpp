@@ -51,9 +51,14 @@ class KillOnExit {
 };
 
 // Runs `stray ARGS...` as a child with stdout and stderr discarded.
-pid_t spawn_stray(const std::vector<std::string>& args) {
+// With `own_process_group`, stray leads a process group whose parent, this
+// test, is in another group of the same session. The kernel discards
+// SIGTSTP sent to an orphaned process group, as the test's own group is
+// when ctest runs as a background job or under setsid.
+pid_t spawn_stray(const std::vector<std::string>& args, bool own_process_group = false) {
   pid_t child = ::fork();
   if (child == 0) {
+    if (own_process_group) ::setpgid(0, 0);
     int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, STDOUT_FILENO);
     ::dup2(null, STDERR_FILENO);
@@ -324,7 +329,7 @@ TEST(JobStop, DeferredUntilTargetReleased) {
   TargetProcess target("robust_vfork", {"5"});
   ASSERT_GT(target.pid(), 0);
   int vfork_tid = std::stoi(target.value("tid_vfork"));
-  pid_t stray = spawn_stray({"snapshot", "--stop-timeout", "1000", std::to_string(target.pid())});
+  pid_t stray = spawn_stray({"snapshot", "--stop-timeout", "1000", std::to_string(target.pid())}, true);
   struct Reaper {
     pid_t pid;
     bool reaped = false;
