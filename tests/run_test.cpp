@@ -233,6 +233,16 @@ TEST(Run, ThreadFinishingInGracePasses) {
   EXPECT_EQ(result.exit_code(), 0) << result.err;
 }
 
+// The child's exit comes while the command's own exit is checked. Answered
+// only after the check, it would keep the waiting thread a survivor for
+// the whole grace period.
+TEST(Run, ChildExitDuringGraceIsAnswered) {
+  auto started = std::chrono::steady_clock::now();
+  auto result = run_command(stray_run({"--grace", "10s"}, {target_path("run_exits"), "waits-for-child"}));
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5)) << result.err;
+}
+
 TEST(Run, ThreadOutlivingGraceFails) {
   auto result = run_command(stray_run({"--grace", "0ms"}, {target_path("run_exits"), "finish-late", "3000"}));
   EXPECT_EQ(result.exit_code(), 1) << result.err;

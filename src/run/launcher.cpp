@@ -57,7 +57,9 @@ class Session {
   void reap_command();
   void drain_traced_threads();
   void handle_traced_stop(int tid, int status);
-  void handle_held_call();
+  void receive_held_call(bool during_check);
+  void dispatch_held_call(const HeldCall& call, bool during_check);
+  void dispatch_queued_calls();
   std::optional<int> watched_process_of(int tid) const;
   bool is_fatal_self_signal(const HeldCall& call, int pid) const;
   CheckOptions check_options_for(int pid);
@@ -101,6 +103,10 @@ class Session {
     std::chrono::steady_clock::time_point release_by;
   };
   std::vector<DeferredCall> deferred_;
+  // Notifications received while a check waits between re-checks that
+  // need a check or a report of their own. Their threads stay held until
+  // the main loop handles them, after the running check.
+  std::vector<HeldCall> queued_;
   // Set once the command's exit_group is held: it began to exit in time for
   // --timeout. During its check (checking_command_exit_), a SIGINT, SIGTERM
   // or SIGHUP would only replace its exit status, because alone it would
@@ -124,6 +130,8 @@ class Session {
 LaunchResult Session::run(const SessionSignals& signals) {
   signal_fd_ = signals.fd();
   while (!wait_status_) {
+    dispatch_queued_calls();
+    if (wait_status_) break;
     release_deferred(false);
     pollfd fds[2] = {{signals.fd(), POLLIN, 0}, {listener_.fd(), POLLIN, 0}};
     int count = listener_open_ ? 2 : 1;
@@ -138,12 +146,14 @@ LaunchResult Session::run(const SessionSignals& signals) {
     }
     if (fds[0].revents & POLLIN) read_signals(signals.fd());
     if (count == 2 && (fds[1].revents & POLLIN)) {
-      handle_held_call();
+      receive_held_call(false);
     } else if (count == 2 && (fds[1].revents & (POLLHUP | POLLERR))) {
       listener_open_ = false;  // no process uses the filter any more (Linux 5.8)
     }
   }
   // The helper below answers only notifications it receives itself.
+  for (const HeldCall& call : queued_) listener_.let_continue(call.id);
+  queued_.clear();
   release_deferred(true);
   // Processes the command forked may outlive it and still carry the filter.
   if (listener_open_) keep_answering_in_background(listener_.release());
@@ -207,10 +217,18 @@ bool Session::serve_for(std::chrono::milliseconds duration) {
     if (left.count() <= 0) break;
     int wait = static_cast<int>(left.count());
     if (timeout_left > 0) wait = std::min(wait, timeout_left);
-    pollfd entry{signal_fd_, POLLIN, 0};
-    int ready = ::poll(&entry, 1, wait);
+    pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {listener_.fd(), POLLIN, 0}};
+    int count = listener_open_ ? 2 : 1;
+    int ready = ::poll(fds, static_cast<nfds_t>(count), wait);
     if (ready > 0) {
-      read_signals(signal_fd_);
+      if (fds[0].revents & POLLIN) read_signals(signal_fd_);
+      // Other processes' exits go on during the check: a vfork parent or
+      // a test harness waiting for a child is not held up by it.
+      if (count == 2 && (fds[1].revents & POLLIN)) {
+        receive_held_call(true);
+      } else if (count == 2 && (fds[1].revents & (POLLHUP | POLLERR))) {
+        listener_open_ = false;
+      }
     } else if (ready == 0 || errno != EINTR) {
       break;
     }
@@ -324,9 +342,22 @@ void Session::handle_traced_stop(int tid, int status) {
   continue_traced(tid, stop);
 }
 
-void Session::handle_held_call() {
+void Session::receive_held_call(bool during_check) {
   HeldCall call;
-  if (!listener_.receive(call)) return;
+  if (listener_.receive(call)) dispatch_held_call(call, during_check);
+}
+
+void Session::dispatch_queued_calls() {
+  while (!queued_.empty() && !wait_status_) {
+    HeldCall call = queued_.front();
+    queued_.erase(queued_.begin());
+    dispatch_held_call(call, false);
+  }
+}
+
+// `during_check`: a check is running, so a call that needs one of its own
+// is queued instead.
+void Session::dispatch_held_call(const HeldCall& call, bool during_check) {
   if (restarted_.erase(call.tid) > 0) {
     release(call);
     return;
@@ -339,6 +370,10 @@ void Session::handle_held_call() {
   }
   if (is_ending(*pid)) {
     deferred_.push_back({call, *pid, std::chrono::steady_clock::now() + kDeferredCallLimit});
+    return;
+  }
+  if (during_check) {
+    queued_.push_back(call);
     return;
   }
 

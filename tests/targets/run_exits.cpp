@@ -28,6 +28,8 @@
 //   worker-exit N        a worker thread calls exit(N) at once, another returns after
 //                        200 ms, and main returns 0 after 100 ms
 //   not-dumpable-leak    prctl(PR_SET_DUMPABLE, 0), then exit 0 with a leaked parked thread
+//   waits-for-child      exit 0 while a detached thread waits for a child that exits
+//                        300 ms later; the thread then returns
 //   main-exits-leak      leak a parked thread, then pthread_exit from main; another thread
 //                        calls exit(0) 100 ms later
 //   tick                 a second thread prints "tick" every 20 ms until the process is killed
@@ -314,6 +316,20 @@ int main(int argc, char** argv) {
   if (mode == "churn-late") {
     std::thread(churn_then_return).detach();
     while (!g_churn_started) std::this_thread::yield();
+    return 0;
+  }
+  if (mode == "waits-for-child") {
+    static std::atomic<bool> forked{false};
+    std::thread([] {
+      pid_t child = ::fork();
+      if (child == 0) {
+        ::usleep(300'000);
+        ::_exit(0);
+      }
+      forked = true;
+      ::waitpid(child, nullptr, 0);
+    }).detach();
+    while (!forked) std::this_thread::yield();
     return 0;
   }
   if (mode == "signal-group") return signal_group();
