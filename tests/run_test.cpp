@@ -12,8 +12,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -1015,6 +1017,73 @@ TEST(Run, ExamplesProjectAgainstBuildTree) {
                            std::chrono::minutes(2));
   EXPECT_EQ(clean.exit_code(), 0) << clean.out;
   std::filesystem::remove_all(build);
+}
+
+// CMake wraps long messages over several lines, so the checks below
+// search the output with every run of whitespace made one space.
+std::string collapse_whitespace(const std::string& text) {
+  std::string collapsed;
+  bool in_space = false;
+  for (char c : text) {
+    bool space = c == ' ' || c == '\n' || c == '\t';
+    if (space && in_space) continue;
+    collapsed += space ? ' ' : c;
+    in_space = space;
+  }
+  return collapsed;
+}
+
+// Configures a project that calls stray_run_tests with `arguments` on an
+// imported executable, against stray's build tree. No language is enabled,
+// so no compiler is probed and nothing is built.
+test::CommandResult configure_stray_run_tests(const std::string& directory, const std::string& arguments) {
+  std::string source = directory + "/source";
+  std::filesystem::create_directories(source);
+  std::ofstream(source + "/CMakeLists.txt")
+      << "cmake_minimum_required(VERSION 3.25)\n"
+         "project(stray_arguments LANGUAGES NONE)\n"
+         "find_package(stray REQUIRED)\n"
+         "add_executable(probe IMPORTED)\n"
+         "set_target_properties(probe PROPERTIES IMPORTED_LOCATION /bin/true)\n"
+         "stray_run_tests(TARGET probe " << arguments << ")\n"
+         "get_target_property(emulator probe CROSSCOMPILING_EMULATOR)\n"
+         "message(STATUS \"emulator: ${emulator}\")\n";
+  std::ofstream(source + "/expected.rules") << "start:worker\n";
+  std::string build = directory + "/build-" + std::to_string(std::hash<std::string>{}(arguments));
+  return run_command({"cmake", "-S", source, "-B", build, "-DCMAKE_PREFIX_PATH=" + std::string(STRAY_BUILD_DIR)},
+                     std::chrono::minutes(2));
+}
+
+// gtest_discover_tests runs the target under stray at build time and shows
+// none of stray's error output, so stray_run_tests checks its arguments
+// when the project is configured and names the argument and the value.
+TEST(Run, CmakeArgumentsCheckedAtConfigure) {
+  std::string directory = temporary_directory("stray-run-arguments");
+  const std::vector<std::pair<std::string, std::string>> rejected = {
+      {"GRACE 200", "stray_run_tests: invalid GRACE '200': expected a number with a unit"},
+      {"GRACE 2h", "invalid GRACE '2h'"},
+      {"RULES missing.rules", "stray_run_tests: RULES file 'missing.rules' not found (looked for " + directory +
+                                  "/source/missing.rules)"},
+      {"TIMEOUT 0ms", "invalid TIMEOUT '0ms'"},
+      {"TIMEOUT 1.5", "invalid TIMEOUT '1.5'"},
+      {"ERROR_EXITCODE 126", "invalid ERROR_EXITCODE '126': expected 1 or 7 to 125"},
+      {"ERROR_EXITCODE 3", "invalid ERROR_EXITCODE '3'"},
+  };
+  for (const auto& [arguments, message] : rejected) {
+    auto configured = configure_stray_run_tests(directory, arguments);
+    EXPECT_NE(configured.exit_code(), 0) << arguments << "\n" << configured.out << configured.err;
+    EXPECT_NE(collapse_whitespace(configured.err).find(message), std::string::npos)
+        << arguments << "\n" << configured.err;
+  }
+
+  auto accepted = configure_stray_run_tests(
+      directory, "RULES expected.rules GRACE 0.25s TIMEOUT 365d ERROR_EXITCODE 125");
+  ASSERT_EQ(accepted.exit_code(), 0) << accepted.out << accepted.err;
+  EXPECT_NE(accepted.out.find("--rules;" + directory + "/source/expected.rules;--grace;0.25s;--timeout;365d;"
+                              "--error-exitcode;125;--"),
+            std::string::npos)
+      << accepted.out;
+  std::filesystem::remove_all(directory);
 }
 
 }  // namespace
