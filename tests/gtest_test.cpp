@@ -265,6 +265,35 @@ TEST(Gtest, AttachNotPermittedNamesCause) {
             std::string::npos)
       << leaky;
   EXPECT_NE(leaky.find("already traced"), std::string::npos) << leaky;
+  EXPECT_NE(leaky.find("Detach the tracer (pid "), std::string::npos) << leaky;
+  EXPECT_EQ(leaky.find("Yama"), std::string::npos) << leaky;
+  EXPECT_FALSE(has_failure(testcase_element(xml, "NoThreads"))) << xml;
+}
+
+// `stray run --catch-faults` traces every thread of the test, so the stray
+// child of the listener cannot attach. The failure names stray as the
+// tracer and the fix, and leaves out the Yama and seccomp advice.
+TEST(Gtest, CatchFaultsTracerNamed) {
+  const std::string xml_path = (std::filesystem::temp_directory_path() /
+                                ("stray_gtest_" + std::to_string(::getpid()) + "_catch_faults.xml"))
+                                   .string();
+  CommandResult result = run_command({"env", "STRAY_GTEST_GRACE=100ms", STRAY_BINARY, "run", "--catch-faults",
+                                      "--grace", "0s", "--", target_path("gtest_leaks"),
+                                      "--gtest_output=xml:" + xml_path, "--gtest_filter=Clean.NoThreads:Leaky.*"},
+                                     std::chrono::seconds(90));
+  const std::string xml = read_file(xml_path);
+  std::filesystem::remove(xml_path);
+  ASSERT_TRUE(WIFEXITED(result.status)) << "status " << result.status;
+  EXPECT_EQ(result.exit_code(), 1) << result.out << result.err;
+  const std::string leaky = testcase_element(xml, "LeavesParkedThread");
+  EXPECT_TRUE(has_failure(leaky)) << leaky;
+  EXPECT_NE(leaky.find("its stack could not be captured: stray cannot attach to this test process"),
+            std::string::npos)
+      << leaky;
+  EXPECT_NE(leaky.find("(stray)"), std::string::npos) << leaky;
+  EXPECT_NE(leaky.find("run the tests without --catch-faults"), std::string::npos) << leaky;
+  EXPECT_EQ(leaky.find("Yama"), std::string::npos) << leaky;
+  EXPECT_EQ(leaky.find("seccomp"), std::string::npos) << leaky;
   EXPECT_FALSE(has_failure(testcase_element(xml, "NoThreads"))) << xml;
 }
 

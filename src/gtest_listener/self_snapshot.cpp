@@ -27,6 +27,24 @@ std::string trimmed(std::string text) {
   return text;
 }
 
+// The fix when this process already has a tracer, which alone keeps the
+// child out, or "" when it has none. Yama and container policies are then
+// beside the point. Under `stray run --catch-faults` the tracer is stray.
+std::string already_traced_hint() {
+  int tracer = 0;
+  try {
+    tracer = proc::read_status(::getpid()).tracer_pid;
+  } catch (const Error&) {
+    return {};
+  }
+  if (tracer == 0) return {};
+  if (proc::try_read_task_comm(tracer, tracer) == "stray") {
+    return "Under `stray run --catch-faults` stray traces every thread of the test, so run the "
+           "tests without --catch-faults to have each leak reported by its test";
+  }
+  return "Detach the tracer (pid " + std::to_string(tracer) + "), or run the tests without it";
+}
+
 // The likely reason why a child may not ptrace its parent here, and the fix.
 std::string ptrace_permission_hint() {
   std::optional<std::string> scope = proc::try_read_file("/proc/sys/kernel/yama/ptrace_scope");
@@ -84,8 +102,10 @@ Error failure_of(const ChildResult& child, const std::string& executable, std::c
                                     "STRAY_EXECUTABLE to the path of the stray executable");
   }
   if (child.exit_code == kSnapshotNotPermitted) {
+    std::string hint = already_traced_hint();
+    if (hint.empty()) hint = ptrace_permission_hint();
     return Error(ErrorKind::permission_denied, "stray cannot attach to this test process (" + pid_text() +
-                                                   "): " + err + ". " + ptrace_permission_hint());
+                                                   "): " + err + ". " + hint);
   }
   // A requested thread exited after it was listed: the helper then rejects
   // its tid or finds nothing to freeze.
