@@ -263,6 +263,8 @@ TEST(Check, GeneratedRulesExcuseTheSurvivors) {
 
   auto generated = check({"--grace", "0ms", "--gen-rules", "--rules", pool_rules}, target.pid());
   ASSERT_EQ(generated.exit_code(), 0) << generated.err;
+  EXPECT_EQ(generated.out.rfind("# stray check: 2 rules for the unexpected survivors of pid ", 0), 0u)
+      << generated.out;
   EXPECT_NE(generated.out.find("start:\"(anonymous namespace)::leaked_reader\""), std::string::npos)
       << generated.out;
   EXPECT_NE(generated.out.find("class:read"), std::string::npos) << generated.out;

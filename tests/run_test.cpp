@@ -421,8 +421,8 @@ TEST(Run, FollowForksGenRulesOnlyForSurvivors) {
       stray_run({"--follow-forks", "--grace", "0ms", "--gen-rules"}, {target_path("run_exits"), "children"}));
   EXPECT_EQ(result.exit_code(), 0) << result.err;  // with --gen-rules, the rules are the result
   std::size_t headers = 0;
-  for (std::size_t at = result.err.find("# stray check:"); at != std::string::npos;
-       at = result.err.find("# stray check:", at + 1)) {
+  for (std::size_t at = result.err.find("# stray run:"); at != std::string::npos;
+       at = result.err.find("# stray run:", at + 1)) {
     ++headers;
   }
   EXPECT_EQ(headers, 1u) << result.err;
@@ -457,6 +457,9 @@ TEST(Run, MissingCommandExits127) {
 TEST(Run, GenRulesExitCodes) {
   auto passing = run_command(stray_run({"--grace", "0ms", "--gen-rules"}, {target_path("run_exits"), "leak"}));
   EXPECT_EQ(passing.exit_code(), 0) << passing.err;
+  EXPECT_NE(passing.err.find("# stray run: 1 rule for the unexpected survivors of pid "), std::string::npos)
+      << passing.err;
+  EXPECT_EQ(passing.err.find("# stray check:"), std::string::npos) << passing.err;
   EXPECT_NE(passing.err.find("start:\"(anonymous namespace)::park_forever_on_condition\""), std::string::npos)
       << passing.err;
 

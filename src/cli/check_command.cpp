@@ -65,7 +65,7 @@ int run_check(const CheckArguments& arguments) {
 
   std::ostringstream text;
   if (arguments.gen_rules) {
-    write_generated_rules(text, result.snapshot, result.judgement);
+    write_generated_rules(text, "stray check", result.snapshot, result.judgement);
   } else if (arguments.json) {
     text << verdict_to_json(result, options.rules, options.grace).dump(2) << '\n';
   } else {

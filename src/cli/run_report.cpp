@@ -88,7 +88,7 @@ void RunReporter::add(const run::ProcessReport& report) {
   } else if (options_.gen_rules) {
     // Every process of a --follow-forks run reports, and most have no survivor.
     if (report.check && report.survivors() > 0) {
-      write_generated_rules(text, report.check->snapshot, report.check->judgement);
+      write_generated_rules(text, "stray run", report.check->snapshot, report.check->judgement);
     }
   } else if (report.event == run::ExitEvent::exit) {
     write_exit_text(text, report);

@@ -3,9 +3,10 @@
 
 namespace stray {
 
-void write_generated_rules(std::ostream& out, const Snapshot& snapshot, const Judgement& judgement) {
+void write_generated_rules(std::ostream& out, std::string_view command, const Snapshot& snapshot,
+                           const Judgement& judgement) {
   const std::vector<Rule> rules = generate_rules(snapshot, judgement);
-  out << "# stray check: " << rules.size() << (rules.size() == 1 ? " rule" : " rules")
+  out << "# " << command << ": " << rules.size() << (rules.size() == 1 ? " rule" : " rules")
       << " for the unexpected survivors of pid " << snapshot.pid << '\n';
   for (const Rule& rule : rules) out << format_rule(rule) << '\n';
   std::size_t starting = 0;

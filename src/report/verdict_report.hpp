@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <ostream>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -26,7 +27,10 @@ void write_verdict_text(std::ostream& out, const CheckResult& result, const std:
 nlohmann::json verdict_to_json(const CheckResult& result, const std::vector<Rule>& rules,
                                std::chrono::microseconds grace);
 
-// One rule per line, each after a comment that describes its group.
-void write_generated_rules(std::ostream& out, const Snapshot& snapshot, const Judgement& judgement);
+// One rule per line, each after a comment that describes its group, below
+// a header line that names `command`, the command that wrote them
+// ("stray check" or "stray run").
+void write_generated_rules(std::ostream& out, std::string_view command, const Snapshot& snapshot,
+                           const Judgement& judgement);
 
 }  // namespace stray
