@@ -266,6 +266,10 @@ TEST(Cli, ErrorExitcodeHelpGivesRange) {
   EXPECT_EQ(run_command({STRAY_BINARY, "check", "--error-exitcode", "255", pid}).exit_code(), 4);
   EXPECT_EQ(run_command({STRAY_BINARY, "check", "--error-exitcode", "6", pid}).exit_code(), 2);
   EXPECT_EQ(run_command({STRAY_BINARY, "check", "--error-exitcode", "256", pid}).exit_code(), 2);
+  // Only plain decimal: a leading 0 would be read as octal afterwards.
+  for (const char* text : {"010", "0x10", "7x", "+8", " 8", "1e1"}) {
+    EXPECT_EQ(run_command({STRAY_BINARY, "check", "--error-exitcode", text, pid}).exit_code(), 2) << text;
+  }
 
   auto run = run_command({STRAY_BINARY, "run", "--help"});
   EXPECT_NE(run.out.find("1, or 7 to 125"), std::string::npos) << run.out;

@@ -74,12 +74,12 @@ std::string validate_duration(std::string_view text, std::chrono::microseconds m
 
 std::string validate_error_exitcode(const std::string& text, int highest,
                                     const std::string& reserved) {
-  int code = 0;
-  try {
-    code = std::stoi(text);
-  } catch (const std::exception&) {
-    code = -1;
-  }
+  // Plain decimal only: CLI11 converts the value as C's strtoll with base
+  // 0 does, so "010" would become 8 after this check had read 10.
+  int code = -1;
+  const bool decimal = !text.empty() && text.size() <= 3 && text[0] != '0' &&
+                       text.find_first_not_of("0123456789") == std::string::npos;
+  if (decimal) code = std::stoi(text);
   if (code == 1 || (code >= 7 && code <= highest)) return {};
   return "invalid exit code '" + text + "': expected 1 or 7 to " + std::to_string(highest) +
          ", so that it differs from success (0) and stray's error codes (2 to 6)" + reserved;
