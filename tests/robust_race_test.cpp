@@ -321,6 +321,30 @@ TEST(NeverStops, VforkParentReportedByInspector) {
   EXPECT_EQ(released_within(target.pid(), std::chrono::seconds(1)), "");
 }
 
+// A second freeze of a thread that is still seized from the first one
+// fails, and says why instead of blaming permissions.
+TEST(NeverStops, VforkParentStillSeizedIsNamed) {
+  TargetProcess target("robust_vfork", {"3"});
+  ASSERT_GT(target.pid(), 0);
+  int tid = std::stoi(target.value("tid_vfork"));
+  Inspector inspector;
+  inspector.inspect(target.pid());
+  ASSERT_EQ(tracer_of(tid), ::getpid());
+
+  InspectOptions only_vfork_parent;
+  only_vfork_parent.tids = {tid};
+  try {
+    inspector.inspect(target.pid(), only_vfork_parent);
+    ADD_FAILURE() << "a thread still seized was frozen again";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("still seized by an earlier freeze"), std::string::npos)
+        << error.what();
+    EXPECT_EQ(std::string(error.what()).find("CAP_SYS_PTRACE"), std::string::npos) << error.what();
+  }
+  EXPECT_EQ(lingering::release_within(std::chrono::seconds(10)), 0u);
+  EXPECT_EQ(released_within(target.pid(), std::chrono::seconds(1)), "");
+}
+
 // A Ctrl-Z that reaches stray during a freeze stops it only after every
 // thread is released. Stopped earlier, stray would leave the target in
 // ptrace stops until it is continued. The vfork parent keeps the freeze

@@ -114,6 +114,15 @@ void check_freezable(int pid) {
   }
 }
 
+bool is_seized_by_this_process(int tid) {
+  try {
+    int tracer = proc::read_status(tid).tracer_pid;
+    return tracer != 0 && traced_by_this_process(tracer);
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 std::optional<std::string> describe_other_tracer(int tid) {
   int tracer = 0;
   try {
@@ -140,6 +149,14 @@ void SeizeFailures::throw_error(int pid) const {
                                                  ": PTRACE_SEIZE: permission denied: " + *tracer +
                                                  "; only one tracer can attach at a time");
     }
+  }
+  // A thread that did not stop in an earlier freeze (a vfork parent, a
+  // thread in state D) stays this process's tracee until it stops.
+  for (const auto& [tid, error] : errors_) {
+    if (error != EPERM || !is_seized_by_this_process(tid)) continue;
+    throw Error(ErrorKind::system, pid_prefix(pid) + "tid " + std::to_string(tid) +
+                                       ": still seized by an earlier freeze of this stray, in which it "
+                                       "did not stop; it is let go once it stops");
   }
   if (any_permission) {
     std::string cause = explain_permission(pid);

@@ -17,6 +17,9 @@ void check_freezable(int pid);
 // phrase for an error message (no CAP_SYS_PTRACE, another user, Yama).
 std::string explain_permission(int pid);
 
+// True when a thread of this process is the tracer of thread `tid`.
+bool is_seized_by_this_process(int tid);
+
 // "already traced by pid N (NAME)" when thread `tid` has a tracer other
 // than stray itself (strace -p TID, gdb, another stray), else nothing.
 std::optional<std::string> describe_other_tracer(int tid);
