@@ -508,6 +508,28 @@ TEST(StartRoutine, LambdaWaitingWithPredicateAtO0) {
   EXPECT_EQ(thread.thread_class, ThreadClass::condvar);
 }
 
+// A lambda inlined into _M_run in a program without debug information:
+// only _M_run's name tells which callable the thread runs.
+TEST(StartRoutine, InlinedLambdaWithoutDebugInfoIsMRun) {
+  std::vector<Frame> frames = {
+      frame("std::thread::_State_impl<std::thread::_Invoker<std::tuple<main::{lambda()#1}> > >::_M_run()", kProgram),
+      frame("", kLibstdcxx),
+      frame("start_thread", kLibc),
+      frame("__clone3", kLibc),
+  };
+  RawThread raw = in_syscall(-1);
+  raw.state = 'R';
+  Thread thread = classify_with(raw, frames);
+  ASSERT_TRUE(thread.start_routine.has_value());
+  EXPECT_EQ(*thread.start_routine, 0u);
+  EXPECT_FALSE(thread.top_frame.has_value());
+
+  // The same frame in libstdc++ itself is no clue.
+  frames[0].module = kLibstdcxx;
+  thread = classify_with(raw, frames);
+  EXPECT_FALSE(thread.start_routine.has_value());
+}
+
 TEST(StartRoutine, PthreadCreatedFunction) {
   std::vector<Frame> frames = {
       frame("__GI___libc_read", kLibc),

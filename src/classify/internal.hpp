@@ -27,9 +27,10 @@ std::string glibc_base_name(std::string_view symbol);
 // --- runtime_frames.cpp ---
 
 // Index of the start routine: counting from the outermost frame, the first
-// frame outside the runtime. For the main thread, the frame named "main"
-// when there is one. A stack cut by a limit (`cut` true) lacks its
-// outermost frames, so only "main" is looked for there.
+// frame outside the runtime, else std::thread's _State_impl<...>::_M_run
+// when it is compiled into the program. For the main thread, the frame
+// named "main" when there is one. A stack cut by a limit (`cut` true) lacks
+// its outermost frames, so only "main" is looked for there.
 std::optional<std::size_t> find_start_routine(const std::vector<Frame>& frames, bool main_thread,
                                               bool cut);
 

@@ -49,6 +49,17 @@ bool is_runtime_function(std::string_view function) {
   return false;
 }
 
+// std::thread::_State_impl<...>::_M_run compiled into the
+// program. Its template arguments name the thread's callable.
+bool is_thread_state_run(const Frame& frame) {
+  if (frame.function.empty() || (!frame.module.empty() && is_runtime_module(frame.module))) return false;
+  std::string_view name = qualified_name(frame.function);
+  constexpr std::string_view kPrefix = "std::thread::_State_impl<";
+  constexpr std::string_view kSuffix = "::_M_run";
+  return name.size() > kPrefix.size() + kSuffix.size() && name.substr(0, kPrefix.size()) == kPrefix &&
+         name.substr(name.size() - kSuffix.size()) == kSuffix;
+}
+
 }  // namespace
 
 bool is_runtime_frame(const Frame& frame) {
@@ -68,6 +79,11 @@ std::optional<std::size_t> find_start_routine(const std::vector<Frame>& frames, 
   if (cut) return std::nullopt;
   for (std::size_t i = frames.size(); i-- > 0;) {
     if (!is_runtime_frame(frames[i])) return i;
+  }
+  // Without debug information, a lambda or function object inlined into
+  // _M_run leaves no frame of its own, and _M_run's name is the best clue.
+  for (std::size_t i = frames.size(); i-- > 0;) {
+    if (is_thread_state_run(frames[i])) return i;
   }
   return std::nullopt;
 }

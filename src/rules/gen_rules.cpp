@@ -66,7 +66,8 @@ std::vector<RuleTerm> terms_for(const Thread& thread, const ThreadGroup& group,
   }
   if (thread.top_frame && *thread.top_frame < thread.frames.size()) {
     terms.push_back({RuleKey::top, frame_pattern(thread.frames[*thread.top_frame])});
-  } else if (thread.frames.size() > 1) {
+  } else if (thread.frames.size() > 1 && thread.start_routine != std::optional<std::size_t>(0)) {
+    // Innermost frame, unless it is the start routine already in a term.
     terms.push_back({RuleKey::any, frame_pattern(thread.frames.front())});
   }
   terms.push_back({RuleKey::thread_class, to_string(thread.thread_class)});
