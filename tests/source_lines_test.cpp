@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -116,6 +117,49 @@ TEST(SourceLines, ClangBuildHasLinesAndInlinedFrames) {
     }
   }
   EXPECT_GT(inlined_frames, 0) << "no inlined frame in any thread of the -O2 Clang build";
+}
+
+// The 1-based line of tests/targets/dead_code.cpp that contains `marker`.
+int dead_code_line(const std::string& marker) {
+  std::ifstream in(std::string(STRAY_SOURCE_DIR) + "/tests/targets/dead_code.cpp");
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.find(marker) != std::string::npos) return number;
+  }
+  ADD_FAILURE() << "marker '" << marker << "' not found in dead_code.cpp";
+  return -1;
+}
+
+// The DWARF of the function that --gc-sections removed claims addresses
+// from 0 on, which _start, main and park also use. No frame may get a line
+// of the removed function. A frame may get no line at all.
+void expect_no_removed_code_lines(const std::string& target_name) {
+  TargetProcess target(target_name);
+  ASSERT_GT(target.pid(), 0);
+  Inspector inspector;
+  const Snapshot snapshot = inspector.inspect(target.pid());
+  ASSERT_EQ(snapshot.threads.size(), 1u);
+
+  const int removed_line = dead_code_line("unused code line");
+  const int park_line = dead_code_line("dead_code parks here");
+  bool saw_park = false;
+  for (const Frame& frame : snapshot.threads[0].frames) {
+    SCOPED_TRACE(frame.function);
+    EXPECT_NE(frame.line, removed_line);
+    if (frame.function == "_start") EXPECT_EQ(frame.line, 0) << frame.file;
+    if (frame.function == "park()") {
+      saw_park = true;
+      if (frame.line != 0) EXPECT_EQ(frame.line, park_line);
+    }
+  }
+  EXPECT_TRUE(saw_park);
+}
+
+TEST(SourceLines, NoLineFromRemovedCodeGcc) { expect_no_removed_code_lines("dead_code"); }
+
+TEST(SourceLines, NoLineFromRemovedCodeClang) {
+  if (!STRAY_HAVE_CLANG_TARGET) GTEST_SKIP() << "clang++ was not found when the build was configured";
+  expect_no_removed_code_lines("dead_code_clang");
 }
 
 }  // namespace

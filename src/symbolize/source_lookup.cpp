@@ -157,9 +157,11 @@ std::vector<SourceFrame> describe_address(Dwfl_Module* module, Dwarf_Addr addres
   Dwarf_Die indexed_unit;
   if (cu != nullptr) {
     if (!cu_covers(cu, address - bias)) return {innermost};
+    if (indexes.units.overlaps_removed_code(module, cu, address - bias)) return {innermost};
     set_line_table_position(module, address, innermost);
   } else if (indexes.units.find(module, address, indexed_unit, bias)) {
     cu = &indexed_unit;
+    if (indexes.units.overlaps_removed_code(module, cu, address - bias)) return {innermost};
     set_unit_line_position(cu, address - bias, innermost);
   } else {
     return {innermost};

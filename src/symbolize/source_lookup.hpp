@@ -32,7 +32,8 @@ struct SourceFrame {
 // address, named from the ELF symbol table. Each entry before it is an
 // inlined call, named from DWARF. The first entry's position comes from the
 // line table, and is left empty when no CU's address ranges contain the
-// address. A unit missing from .debug_aranges is found through its own
+// address, or when a range of code that --gc-sections removed overlaps it
+// in that CU. A unit missing from .debug_aranges is found through its own
 // ranges. Every later entry's position is the call site
 // (DW_AT_call_file/line/column) of the entry before it, so each position lies
 // in its own entry's function, as `eu-addr2line -i` prints them.

@@ -1,6 +1,7 @@
 #include "symbolize/unit_ranges.hpp"
 
 #include <dwarf.h>
+#include <gelf.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -9,10 +10,43 @@
 
 namespace stray::symbolize {
 
+void UnitRanges::read_code_sections(Dwfl_Module* module) {
+  Dwarf_Addr elf_bias = 0;
+  Elf* elf = dwfl_module_getelf(module, &elf_bias);
+  if (elf == nullptr) return;
+  for (Elf_Scn* section = elf_nextscn(elf, nullptr); section != nullptr; section = elf_nextscn(elf, section)) {
+    GElf_Shdr header;
+    if (gelf_getshdr(section, &header) == nullptr) continue;
+    if ((header.sh_flags & SHF_EXECINSTR) == 0 || (header.sh_flags & SHF_ALLOC) == 0 || header.sh_size == 0) continue;
+    // From the ELF file's address space to the DWARF's.
+    const Dwarf_Addr start = header.sh_addr + elf_bias - bias_;
+    code_.emplace_back(start, start + header.sh_size);
+  }
+}
+
+bool UnitRanges::is_code(Dwarf_Addr relative) const {
+  if (code_.empty()) return true;
+  return std::any_of(code_.begin(), code_.end(),
+                     [&](const auto& section) { return relative >= section.first && relative < section.second; });
+}
+
+bool UnitRanges::overlaps_removed_code(Dwfl_Module* module, Dwarf_Die* unit, Dwarf_Addr relative) {
+  if (!built_) build(module);
+  Dwarf_Addr base = 0;
+  Dwarf_Addr start = 0;
+  Dwarf_Addr end = 0;
+  ptrdiff_t offset = 0;
+  while ((offset = dwarf_ranges(unit, offset, &base, &start, &end)) > 0) {
+    if (relative >= start && relative < end && !is_code(start)) return true;
+  }
+  return false;
+}
+
 void UnitRanges::build(Dwfl_Module* module) {
   built_ = true;
   Dwarf* dwarf = dwfl_module_getdwarf(module, &bias_);
   if (dwarf == nullptr) return;
+  read_code_sections(module);
 
   Dwarf_CU* unit = nullptr;
   Dwarf_CU* next = nullptr;
@@ -34,7 +68,8 @@ void UnitRanges::build(Dwfl_Module* module) {
     Dwarf_Addr end = 0;
     ptrdiff_t offset = 0;
     while ((offset = dwarf_ranges(&unit_die, offset, &base, &start, &end)) > 0) {
-      if (end > start) ranges_.push_back({start, end, described});
+      // A range of removed code (see overlaps_removed_code) is left out.
+      if (end > start && is_code(start)) ranges_.push_back({start, end, described});
     }
   }
 

@@ -6,6 +6,7 @@
 // Clang-built program would get no source lines and no inlined frames.
 #pragma once
 
+#include <utility>
 #include <vector>
 
 #include <elfutils/libdw.h>
@@ -21,6 +22,14 @@ class UnitRanges {
   // built on the first call and stays valid while the module's Dwarf lives.
   bool find(Dwfl_Module* module, Dwarf_Addr address, Dwarf_Die& unit, Dwarf_Addr& bias);
 
+  // True when a range of `unit` that lies outside the module's executable
+  // sections contains `relative` (relative to the DWARF's bias). GNU ld
+  // gives the DWARF of a function that --gc-sections removed the address 0
+  // (1 in .debug_ranges), so its ranges and line rows overlap the live code
+  // at the start of a position-independent executable. libdw sorts those
+  // rows in with the live ones, so no line found there can be trusted.
+  bool overlaps_removed_code(Dwfl_Module* module, Dwarf_Die* unit, Dwarf_Addr relative);
+
  private:
   struct Range {
     Dwarf_Addr start = 0;  // relative to bias_
@@ -29,6 +38,8 @@ class UnitRanges {
   };
 
   void build(Dwfl_Module* module);
+  void read_code_sections(Dwfl_Module* module);
+  bool is_code(Dwarf_Addr relative) const;
 
   bool built_ = false;
   Dwarf_Addr bias_ = 0;
@@ -36,6 +47,9 @@ class UnitRanges {
   // max_end_[i]: the largest end among ranges_[0..i], so that a lookup can
   // stop walking back once no earlier range reaches the address.
   std::vector<Dwarf_Addr> max_end_;
+  // [start, end) of each SHF_EXECINSTR section, relative to bias_. Empty
+  // when the module's ELF cannot be read, and then every range counts as code.
+  std::vector<std::pair<Dwarf_Addr, Dwarf_Addr>> code_;
 };
 
 }  // namespace stray::symbolize
