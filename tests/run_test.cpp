@@ -245,6 +245,22 @@ TEST(Run, ChildExitDuringGraceIsAnswered) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5)) << result.err;
 }
 
+// The command dies of SIGSEGV while its child's exit is checked. The
+// check still waits between re-checks: spinning, it froze the child
+// thousands of times in 1 s instead of about ten.
+TEST(Run, ChildCheckWaitsAfterCommandDied) {
+  auto result = run_command(stray_run({"--follow-forks", "--grace", "1s"},
+                                      {target_path("run_exits"), "child-leak-segv"}));
+  EXPECT_EQ(result.exit_code(), 128 + SIGSEGV) << result.err;
+  const std::string marker = " re-checks";
+  std::size_t end = result.err.find(marker);
+  ASSERT_NE(end, std::string::npos) << result.err;
+  std::size_t start = result.err.rfind(' ', end - 1) + 1;
+  int rechecks = std::stoi(result.err.substr(start, end - start));
+  EXPECT_GT(rechecks, 0) << result.err;
+  EXPECT_LT(rechecks, 30) << result.err;
+}
+
 TEST(Run, ThreadOutlivingGraceFails) {
   auto result = run_command(stray_run({"--grace", "0ms"}, {target_path("run_exits"), "finish-late", "3000"}));
   EXPECT_EQ(result.exit_code(), 1) << result.err;

@@ -208,9 +208,11 @@ void Session::cut_grace(const signalfd_siginfo& info) {
 // the stops of traced threads, which could not leave them otherwise.
 // Returns false when a termination signal ended the grace period, or when
 // --timeout is due: the main loop then handles it once the check is done.
+// It waits even once the command is reaped, because the process under
+// check (a child, with follow_forks) may still be running.
 bool Session::serve_for(std::chrono::milliseconds duration) {
   auto deadline = std::chrono::steady_clock::now() + duration;
-  while (!wait_status_ && !grace_cut_) {
+  while (!grace_cut_) {
     int timeout_left = poll_timeout_ms();
     if (timeout_left == 0) return false;
     auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());

@@ -37,6 +37,8 @@
 //                        child and join 64 threads. Exit 0 when each behaved as untraced
 //   own-group            move to a process group of its own, print "waiting", then wait
 //                        for a signal with its default action
+//   child-leak-segv      fork a child that exits 0 with a leaked parked thread, then
+//                        fault (SIGSEGV) 200 ms later without waiting for it
 //   vfork-leak           exit 0 while a thread waits in vfork (state D, never stops for
 //                        ptrace); the vfork child is killed when that thread dies
 #include <fcntl.h>
@@ -391,6 +393,15 @@ int main(int argc, char** argv) {
   }
   if (mode == "handled-signals") return handle_signals();
   if (mode == "vfork-leak") return vfork_leak();
+  if (mode == "child-leak-segv") {
+    if (::fork() == 0) {
+      leak_parked_thread();
+      std::exit(0);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    volatile int* nowhere = nullptr;
+    *nowhere = 1;
+  }
   if (mode == "own-group") {
     ::setpgid(0, 0);
     return wait_for_signal();
