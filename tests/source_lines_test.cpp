@@ -146,10 +146,14 @@ void expect_no_removed_code_lines(const std::string& target_name) {
   for (const Frame& frame : snapshot.threads[0].frames) {
     SCOPED_TRACE(frame.function);
     EXPECT_NE(frame.line, removed_line);
-    if (frame.function == "_start") EXPECT_EQ(frame.line, 0) << frame.file;
+    if (frame.function == "_start") {
+      EXPECT_EQ(frame.line, 0) << frame.file;
+    }
     if (frame.function == "park()") {
       saw_park = true;
-      if (frame.line != 0) EXPECT_EQ(frame.line, park_line);
+      if (frame.line != 0) {
+        EXPECT_EQ(frame.line, park_line);
+      }
     }
   }
   EXPECT_TRUE(saw_park);
