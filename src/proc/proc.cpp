@@ -197,18 +197,28 @@ ProcessStatus read_status(int pid) {
   return status;
 }
 
-bool only_zombies_left(int pid) {
+namespace {
+
+// True when `holds(tid)` is true for every listed thread of `pid`, and
+// when the process is gone.
+template <typename Predicate>
+bool holds_for_every_task(int pid, Predicate holds) {
   std::vector<int> tids;
   try {
     tids = read_tids(pid);
   } catch (const Error&) {
     return true;
   }
-  for (int tid : tids) {
+  return std::all_of(tids.begin(), tids.end(), holds);
+}
+
+}  // namespace
+
+bool only_zombies_left(int pid) {
+  return holds_for_every_task(pid, [pid](int tid) {
     auto stat = try_read_task_stat(pid, tid);
-    if (stat && stat->state != 'Z' && stat->state != 'X') return false;
-  }
-  return true;
+    return !stat || stat->state == 'Z' || stat->state == 'X';
+  });
 }
 
 std::string_view status_field(std::string_view status, std::string_view key) {
@@ -252,16 +262,7 @@ bool is_task_ending(int pid, int tid) {
 }
 
 bool is_ending(int pid) {
-  std::vector<int> tids;
-  try {
-    tids = read_tids(pid);
-  } catch (const Error&) {
-    return true;
-  }
-  for (int tid : tids) {
-    if (!is_task_ending(pid, tid)) return false;
-  }
-  return true;
+  return holds_for_every_task(pid, [pid](int tid) { return is_task_ending(pid, tid); });
 }
 
 int find_memory_tid(int pid) {
