@@ -12,9 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <limits>
-#include <map>
 #include <memory>
-#include <set>
 #include <thread>
 #include <vector>
 
@@ -23,109 +21,17 @@
 #include "freeze/lingering.hpp"
 #include "freeze/wait_status.hpp"
 #include "proc/proc.hpp"
-#include "run/exit_check.hpp"
 #include "run/exit_filter.hpp"
 #include "run/exit_listener.hpp"
 #include "run/listener_keeper.hpp"
 #include "run/process_tree.hpp"
+#include "run/session.hpp"
 #include "run/session_signals.hpp"
 #include "run/spawn.hpp"
 #include "run/thread_tracer.hpp"
 #include "run/task_status.hpp"
 
 namespace stray::run {
-
-namespace {
-
-// How long a later exit_group of an ending process waits for the teardown
-// (see Session::deferred_) before it is let go anyway.
-constexpr std::chrono::seconds kDeferredCallLimit{1};
-
-class Session {
- public:
-  Session(const LaunchOptions& options, const ReportSink& sink, const SpawnedCommand& command)
-      : options_(options), sink_(sink), pid_(command.pid), listener_(command.listener_fd) {}
-
-  LaunchResult run(const SessionSignals& signals);
-
- private:
-  void read_signals(int fd);
-  bool serve_for(std::chrono::milliseconds duration);
-  void stop_with_command(const signalfd_siginfo& info);
-  void cut_grace(const signalfd_siginfo& info);
-  bool command_stopped() const;
-  void reap_command();
-  void drain_traced_threads();
-  void handle_traced_stop(int tid, int status);
-  void receive_held_call(bool during_check);
-  void dispatch_held_call(const HeldCall& call, bool during_check);
-  void dispatch_queued_calls();
-  std::optional<int> watched_process_of(int tid) const;
-  bool is_fatal_self_signal(const HeldCall& call, int pid) const;
-  CheckOptions check_options_for(int pid);
-  void report_exit(int pid, int tid);
-  void report_fatal_signal(int pid, int tid, int signal, const SignalOrigin& origin, bool held);
-  bool release(const HeldCall& call);
-  bool is_ending(int pid);
-  void release_deferred(bool all);
-  int loop_timeout_ms() const;
-  int parent_of_child(int pid) const;
-  int poll_timeout_ms() const;
-  void on_deadline();
-  void finish_timeout();
-  void report_timeout(int pid);
-
-  const LaunchOptions& options_;
-  const ReportSink& sink_;
-  int pid_;
-  ExitListener listener_;
-  int signal_fd_ = -1;
-  bool listener_open_ = true;
-  std::optional<int> wait_status_;
-  Inspector inspector_;
-  // Threads whose held call was interrupted by stray's own freeze: the
-  // kernel drops that notification and the thread restarts the call, which
-  // notifies again. That second notification is let go without a report.
-  std::set<int> restarted_;
-  // Processes whose exit_group stray let go, by pid, with the start time of
-  // their main thread (a pid may be reused). They are ending: a later
-  // notification from one of their threads is let go unjudged, because a
-  // freeze during the group exit would seize threads that never stop.
-  std::map<int, std::uint64_t> ending_;
-  // Such later exit_group calls, held until the teardown of their process
-  // has begun. Let go at once, one could run before the first one, which
-  // waits to be scheduled, and its status would win. The teardown kills
-  // the thread, so its call never runs. `release_by` bounds the wait for a
-  // first thread that a stop keeps from running.
-  struct DeferredCall {
-    HeldCall call;
-    int pid = 0;
-    std::chrono::steady_clock::time_point release_by;
-  };
-  std::vector<DeferredCall> deferred_;
-  // Notifications received while a check waits between re-checks that
-  // need a check or a report of their own. Their threads stay held until
-  // the main loop handles them, after the running check.
-  std::vector<HeldCall> queued_;
-  // Set once the command's exit_group is held: it began to exit in time for
-  // --timeout. During its check (checking_command_exit_), a SIGINT, SIGTERM
-  // or SIGHUP would only replace its exit status, because alone it would
-  // have exited already. Such a signal is not relayed then, and it ends the
-  // grace period (grace_cut_).
-  bool command_exiting_ = false;
-  bool grace_cut_ = false;
-  // True while the command's own exit check runs. Only then is a
-  // termination signal kept from the command: once its exit_group is let
-  // go, the signal is relayed again, so that a command that fails to end
-  // can still be ended through stray.
-  bool checking_command_exit_ = false;
-  LaunchResult result_;
-  // --timeout: counted from the start of the session. After it, the tree
-  // of processes that got SIGTERM, and when they get SIGKILL.
-  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
-  std::unique_ptr<ProcessHandles> timed_out_tree_;
-  std::optional<std::chrono::steady_clock::time_point> kill_at_;
-};
 
 LaunchResult Session::run(const SessionSignals& signals) {
   signal_fd_ = signals.fd();
@@ -344,155 +250,12 @@ void Session::handle_traced_stop(int tid, int status) {
   continue_traced(tid, stop);
 }
 
-void Session::receive_held_call(bool during_check) {
-  HeldCall call;
-  if (listener_.receive(call)) dispatch_held_call(call, during_check);
-}
-
-void Session::dispatch_queued_calls() {
-  while (!queued_.empty() && !wait_status_) {
-    HeldCall call = queued_.front();
-    queued_.erase(queued_.begin());
-    dispatch_held_call(call, false);
-  }
-}
-
-// `during_check`: a check is running, so a call that needs one of its own
-// is queued instead.
-void Session::dispatch_held_call(const HeldCall& call, bool during_check) {
-  if (restarted_.erase(call.tid) > 0) {
-    release(call);
-    return;
-  }
-  std::optional<int> pid = watched_process_of(call.tid);
-  if (!pid) {
-    if (call.syscall == SYS_exit_group) ++result_.unjudged_exits;
-    release(call);
-    return;
-  }
-  if (is_ending(*pid)) {
-    deferred_.push_back({call, *pid, std::chrono::steady_clock::now() + kDeferredCallLimit});
-    return;
-  }
-  if (during_check) {
-    queued_.push_back(call);
-    return;
-  }
-
-  if (call.syscall == SYS_exit_group) {
-    report_exit(*pid, call.tid);
-    auto leader = proc::try_read_task_stat(*pid, *pid);
-    if (release(call) && leader) ending_[*pid] = leader->start_time;
-    return;
-  }
-  if (is_fatal_self_signal(call, *pid)) {
-    int signal = static_cast<int>(call.syscall == SYS_tgkill ? call.args[2] : call.args[1]);
-    SignalOrigin origin;
-    origin.sender_pid = *pid;
-    report_fatal_signal(*pid, call.tid, signal, origin, false);
-  }
-  release(call);
-}
-
-// Every process the command forks carries the filter and notifies at its
-// exit, so this runs once per process exit of the whole test. Without
-// --follow-forks one tgkill probe decides it. Reading /proc/TID/status
-// instead added an estimated 20 to 60 us to each notification on a 2-core VM.
-std::optional<int> Session::watched_process_of(int tid) const {
-  if (options_.follow_forks) return thread_group_of(tid);
-  if (tid == pid_ || is_thread_of(pid_, tid)) return pid_;
-  return std::nullopt;
-}
-
-bool Session::is_fatal_self_signal(const HeldCall& call, int pid) const {
-  // A traced process reports the signal when it is delivered instead.
-  if (options_.catch_faults && pid == pid_) return false;
-  int target = static_cast<int>(call.args[0]);
-  int signal = 0;
-  bool to_self = false;
-  if (call.syscall == SYS_tgkill) {
-    signal = static_cast<int>(call.args[2]);
-    to_self = target == pid;
-  } else if (call.syscall == SYS_tkill) {
-    signal = static_cast<int>(call.args[1]);
-    to_self = thread_group_of(target) == pid;
-  } else if (call.syscall == SYS_kill) {
-    signal = static_cast<int>(call.args[1]);
-    to_self = target == pid;
-  }
-  // A handler runs first (abort() then restores the default and sends
-  // SIGABRT again, which is held again). A blocked signal stays pending.
-  // NOTE: glibc 2.33 and older block every signal around raise()'s tgkill,
-  // so there a raise() that is not from abort() is not reported.
-  if (!to_self || !has_default_action(pid, signal)) return false;
-  if (call.syscall == SYS_kill) return !is_blocked_by_every_thread(pid, signal);
-  return !is_blocked_by(pid, static_cast<int>(call.args[call.syscall == SYS_tgkill ? 1 : 0]), signal);
-}
-
 CheckOptions Session::check_options_for(int pid) {
   CheckOptions options = options_.check;
   options.inspect.traced_by_caller = options_.catch_faults && pid == pid_;
   options.verdict_if_ended = true;
   options.wait_between_rechecks = [this](std::chrono::milliseconds duration) { return serve_for(duration); };
   return options;
-}
-
-void Session::report_exit(int pid, int tid) {
-  ProcessReport report;
-  report.pid = pid;
-  report.tid = tid;
-  report.event = ExitEvent::exit;
-  report.parent_pid = parent_of_child(pid);
-  if (pid == pid_) command_exiting_ = true;
-  checking_command_exit_ = pid == pid_;
-  try {
-    report.check = check_exiting_process(inspector_, pid, tid, check_options_for(pid));
-    checking_command_exit_ = false;
-    if (pid == pid_ && report.check->snapshot.threads.empty()) result_.lone_command_exe = report.check->snapshot.exe;
-  } catch (const Error& error) {
-    checking_command_exit_ = false;
-    // Another thread's exit_group, or a kill, ended the process first: it
-    // has finished exiting, and there is nothing left to judge.
-    if (error.kind() == ErrorKind::target_exited || error.kind() == ErrorKind::no_such_process) {
-      spdlog::debug("pid {}: exited before its check at exit finished: {}", pid, error.what());
-      return;
-    }
-    spdlog::error("pid {}: inspection at exit failed: {}", pid, error.what());
-    report.error = error.what();
-  }
-  sink_(report);
-}
-
-// `held`: the thread is in a signal-delivery-stop that stray waited for.
-void Session::report_fatal_signal(int pid, int tid, int signal, const SignalOrigin& origin, bool held) {
-  ProcessReport report;
-  report.pid = pid;
-  report.tid = tid;
-  report.event = ExitEvent::fatal_signal;
-  report.parent_pid = parent_of_child(pid);
-  report.signal = signal;
-  report.origin = origin;
-  try {
-    InspectOptions inspect = check_options_for(pid).inspect;
-    if (held) inspect.held_tids = {tid};
-    report.snapshot = inspector_.inspect(pid, inspect);
-  } catch (const Error& error) {
-    spdlog::error("pid {}: inspection at signal {} failed: {}", pid, signal, error.what());
-    report.error = error.what();
-  }
-  sink_(report);
-}
-
-void Session::release_deferred(bool all) {
-  auto now = std::chrono::steady_clock::now();
-  std::erase_if(deferred_, [&](const DeferredCall& deferred) {
-    if (!all && now < deferred.release_by && !proc::is_task_ending(deferred.pid, deferred.call.tid)) {
-      return false;
-    }
-    // Fails with ENOENT when the teardown killed the thread, as it should.
-    listener_.let_continue(deferred.call.id);
-    return true;
-  });
 }
 
 // The poll timeout of the main loop: the next --timeout step, and while
@@ -562,26 +325,6 @@ int Session::parent_of_child(int pid) const {
   auto stat = proc::try_read_task_stat(pid, pid);
   return stat ? stat->ppid : 0;
 }
-
-// Returns true when the held call goes on.
-bool Session::release(const HeldCall& call) {
-  if (listener_.let_continue(call.id)) return true;
-  // The thread left the call: killed, or interrupted by our freeze, in
-  // which case it is about to call again.
-  if (thread_group_of(call.tid)) restarted_.insert(call.tid);
-  return false;
-}
-
-bool Session::is_ending(int pid) {
-  auto it = ending_.find(pid);
-  if (it == ending_.end()) return false;
-  auto leader = proc::try_read_task_stat(pid, pid);
-  if (leader && leader->start_time == it->second) return true;
-  ending_.erase(it);  // a new process with a reused pid
-  return false;
-}
-
-}  // namespace
 
 LaunchResult launch(const std::vector<std::string>& argv, const LaunchOptions& options, const ReportSink& sink) {
   SessionSignals signals;
