@@ -11,6 +11,9 @@
 namespace stray::symbolize {
 
 void UnitRanges::read_code_sections(Dwfl_Module* module) {
+  if (code_read_) return;
+  code_read_ = true;
+  if (dwfl_module_getdwarf(module, &bias_) == nullptr) return;
   Dwarf_Addr elf_bias = 0;
   Elf* elf = dwfl_module_getelf(module, &elf_bias);
   if (elf == nullptr) return;
@@ -31,7 +34,9 @@ bool UnitRanges::is_code(Dwarf_Addr relative) const {
 }
 
 bool UnitRanges::overlaps_removed_code(Dwfl_Module* module, Dwarf_Die* unit, Dwarf_Addr relative) {
-  if (!built_) build(module);
+  // Only the sections are needed here: libdwfl found the unit itself, or
+  // find() built the index already.
+  read_code_sections(module);
   Dwarf_Addr base = 0;
   Dwarf_Addr start = 0;
   Dwarf_Addr end = 0;
@@ -44,9 +49,9 @@ bool UnitRanges::overlaps_removed_code(Dwfl_Module* module, Dwarf_Die* unit, Dwa
 
 void UnitRanges::build(Dwfl_Module* module) {
   built_ = true;
+  read_code_sections(module);
   Dwarf* dwarf = dwfl_module_getdwarf(module, &bias_);
   if (dwarf == nullptr) return;
-  read_code_sections(module);
 
   Dwarf_CU* unit = nullptr;
   Dwarf_CU* next = nullptr;

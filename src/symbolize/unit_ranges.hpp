@@ -38,10 +38,12 @@ class UnitRanges {
   };
 
   void build(Dwfl_Module* module);
+  // Fills code_ and bias_ on the first call.
   void read_code_sections(Dwfl_Module* module);
   bool is_code(Dwarf_Addr relative) const;
 
   bool built_ = false;
+  bool code_read_ = false;
   Dwarf_Addr bias_ = 0;
   std::vector<Range> ranges_;  // sorted by start
   // max_end_[i]: the largest end among ranges_[0..i], so that a lookup can
