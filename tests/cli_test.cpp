@@ -4,10 +4,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -307,20 +310,35 @@ TEST(Cli, UnprivilegedUserIsDenied) {
   EXPECT_EQ(test::check_released(target.pid()), "");
 }
 
+// Runs `stray watch PID OPTIONS... --out SERIES` as the unprivileged user,
+// with SERIES in a directory of its own that it may write, removed after.
+// Sets `series_written` when the series file existed when stray exited.
+test::CommandResult watch_as_nobody(int pid, const std::vector<std::string>& options,
+                                    bool& series_written) {
+  char directory[] = "/tmp/stray-watch-XXXXXX";
+  if (::mkdtemp(directory) == nullptr || ::chmod(directory, 0777) != 0) {
+    ADD_FAILURE() << "cannot make a directory for the series: " << std::strerror(errno);
+    return {};
+  }
+  const std::string series = std::string(directory) + "/series.jsonl";
+  // setpriv comes with util-linux; uid 65534 is Debian's unprivileged user "nobody".
+  std::vector<std::string> argv = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                   "--inh-caps=-all", STRAY_BINARY, "watch", std::to_string(pid)};
+  argv.insert(argv.end(), options.begin(), options.end());
+  argv.insert(argv.end(), {"--out", series});
+  test::CommandResult result = run_command(argv);
+  series_written = ::access(series.c_str(), F_OK) == 0;
+  ::unlink(series.c_str());
+  ::rmdir(directory);
+  return result;
+}
+
 TEST(Cli, WatchWithEveryFailureExitsThree) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to an unprivileged user";
   TargetProcess target("parked", {"1"});
   ASSERT_GT(target.pid(), 0);
-  char directory[] = "/tmp/stray-watch-XXXXXX";
-  ASSERT_NE(::mkdtemp(directory), nullptr);
-  ASSERT_EQ(::chmod(directory, 0777), 0);
-  std::string series = std::string(directory) + "/series.jsonl";
-  auto result = run_command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                             "--inh-caps=-all", STRAY_BINARY, "watch",
-                             std::to_string(target.pid()), "--interval", "50ms", "--count", "2",
-                             "--out", series});
-  ::unlink(series.c_str());
-  ::rmdir(directory);
+  bool series_written = false;
+  auto result = watch_as_nobody(target.pid(), {"--interval", "50ms", "--count", "2"}, series_written);
   EXPECT_EQ(result.exit_code(), 3) << result.err;
   EXPECT_NE(result.err.find("every snapshot failed"), std::string::npos) << result.err;
 }
@@ -331,16 +349,8 @@ TEST(Cli, LightWatchWithoutPermissionExitsFive) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to switch to an unprivileged user";
   TargetProcess target("parked", {"1"});
   ASSERT_GT(target.pid(), 0);
-  char directory[] = "/tmp/stray-watch-XXXXXX";
-  ASSERT_NE(::mkdtemp(directory), nullptr);
-  ASSERT_EQ(::chmod(directory, 0777), 0);
-  std::string series = std::string(directory) + "/series.jsonl";
-  auto result = run_command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                             "--inh-caps=-all", STRAY_BINARY, "watch", "--light",
-                             std::to_string(target.pid()), "--count", "1", "--out", series});
-  const bool series_written = ::access(series.c_str(), F_OK) == 0;
-  ::unlink(series.c_str());
-  ::rmdir(directory);
+  bool series_written = false;
+  auto result = watch_as_nobody(target.pid(), {"--light", "--count", "1"}, series_written);
   EXPECT_EQ(result.exit_code(), 5) << result.err;
   EXPECT_NE(result.err.find("permission denied"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("uid 0"), std::string::npos) << result.err;

@@ -35,14 +35,17 @@ std::string read_file(const std::string& path) {
 }
 
 // Runs gtest_leaks with a 200 ms grace period, `environment` ("NAME=VALUE")
-// and the GoogleTest flags `flags`.
-GtestRun run_gtest_leaks(const std::vector<std::string>& environment, const std::vector<std::string>& flags) {
+// and the GoogleTest flags `flags`, through the command `wrapper` when it
+// is not empty (strace, stray run).
+GtestRun run_gtest_leaks(const std::vector<std::string>& environment, const std::vector<std::string>& flags,
+                         const std::vector<std::string>& wrapper = {}) {
   static int runs = 0;
   const std::string xml_path = (std::filesystem::temp_directory_path() /
                                 ("stray_gtest_" + std::to_string(::getpid()) + "_" + std::to_string(++runs) + ".xml"))
                                    .string();
   std::vector<std::string> argv = {"env", "STRAY_GTEST_GRACE=200ms"};
   argv.insert(argv.end(), environment.begin(), environment.end());
+  argv.insert(argv.end(), wrapper.begin(), wrapper.end());
   argv.push_back(target_path("gtest_leaks"));
   argv.push_back("--gtest_output=xml:" + xml_path);
   argv.insert(argv.end(), flags.begin(), flags.end());
@@ -248,15 +251,10 @@ TEST(Gtest, MissingExecutableNamesCause) {
 // as it would be under Yama's ptrace_scope 2 or with a debugger attached.
 TEST(Gtest, AttachNotPermittedNamesCause) {
   if (run_command({"strace", "-V"}).exit_code() != 0) GTEST_SKIP() << "strace is not installed";
-  const std::string xml_path = (std::filesystem::temp_directory_path() /
-                                ("stray_gtest_" + std::to_string(::getpid()) + "_traced.xml"))
-                                   .string();
-  CommandResult result = run_command({"env", "STRAY_GTEST_GRACE=100ms", "strace", "-f", "-o", "/dev/null",
-                                      target_path("gtest_leaks"), "--gtest_output=xml:" + xml_path,
-                                      "--gtest_filter=Clean.NoThreads:Leaky.*"},
-                                     std::chrono::seconds(90));
-  const std::string xml = read_file(xml_path);
-  std::filesystem::remove(xml_path);
+  GtestRun run = run_gtest_leaks({}, {"--gtest_filter=Clean.NoThreads:Leaky.*"},
+                                 {"strace", "-f", "-o", "/dev/null"});
+  const CommandResult& result = run.result;
+  const std::string& xml = run.xml;
   ASSERT_TRUE(WIFEXITED(result.status)) << "status " << result.status;
   EXPECT_EQ(result.exit_code(), 1) << result.out << result.err;
   const std::string leaky = testcase_element(xml, "LeavesParkedThread");
@@ -274,15 +272,10 @@ TEST(Gtest, AttachNotPermittedNamesCause) {
 // child of the listener cannot attach. The failure names stray as the
 // tracer and the fix, and leaves out the Yama and seccomp advice.
 TEST(Gtest, CatchFaultsTracerNamed) {
-  const std::string xml_path = (std::filesystem::temp_directory_path() /
-                                ("stray_gtest_" + std::to_string(::getpid()) + "_catch_faults.xml"))
-                                   .string();
-  CommandResult result = run_command({"env", "STRAY_GTEST_GRACE=100ms", STRAY_BINARY, "run", "--catch-faults",
-                                      "--grace", "0s", "--", target_path("gtest_leaks"),
-                                      "--gtest_output=xml:" + xml_path, "--gtest_filter=Clean.NoThreads:Leaky.*"},
-                                     std::chrono::seconds(90));
-  const std::string xml = read_file(xml_path);
-  std::filesystem::remove(xml_path);
+  GtestRun run = run_gtest_leaks({}, {"--gtest_filter=Clean.NoThreads:Leaky.*"},
+                                 {STRAY_BINARY, "run", "--catch-faults", "--grace", "0s", "--"});
+  const CommandResult& result = run.result;
+  const std::string& xml = run.xml;
   ASSERT_TRUE(WIFEXITED(result.status)) << "status " << result.status;
   EXPECT_EQ(result.exit_code(), 1) << result.out << result.err;
   const std::string leaky = testcase_element(xml, "LeavesParkedThread");
