@@ -509,7 +509,7 @@ TEST(StartRoutine, LambdaWaitingWithPredicateAtO0) {
 }
 
 // A lambda inlined into _M_run in a program without debug information:
-// only _M_run's name tells which callable the thread runs.
+// only _M_run's name shows which callable the thread runs.
 TEST(StartRoutine, InlinedLambdaWithoutDebugInfoIsMRun) {
   std::vector<Frame> frames = {
       frame("std::thread::_State_impl<std::thread::_Invoker<std::tuple<main::{lambda()#1}> > >::_M_run()", kProgram),

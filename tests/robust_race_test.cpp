@@ -322,7 +322,7 @@ TEST(NeverStops, VforkParentReportedByInspector) {
 }
 
 // A second freeze of a thread that is still seized from the first one
-// fails, and says why instead of blaming permissions.
+// fails, and the error names the cause instead of blaming permissions.
 TEST(NeverStops, VforkParentStillSeizedIsNamed) {
   TargetProcess target("robust_vfork", {"3"});
   ASSERT_GT(target.pid(), 0);

@@ -235,10 +235,10 @@ TEST(Run, ThreadFinishingInGracePasses) {
   EXPECT_EQ(result.exit_code(), 0) << result.err;
 }
 
-// The child's exit comes while the command's own exit is checked. Answered
-// only after the check, it would keep the waiting thread a survivor for
-// the whole grace period.
-TEST(Run, ChildExitDuringGraceIsAnswered) {
+// The child's exit comes while the command's own exit is checked. If stray
+// let it go only after the check, the waiting thread would stay a
+// survivor for the whole grace period.
+TEST(Run, ChildExitDuringGraceLetGo) {
   auto started = std::chrono::steady_clock::now();
   auto result = run_command(stray_run({"--grace", "10s"}, {target_path("run_exits"), "waits-for-child"}));
   EXPECT_EQ(result.exit_code(), 0) << result.err;

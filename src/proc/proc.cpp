@@ -199,23 +199,23 @@ ProcessStatus read_status(int pid) {
 
 namespace {
 
-// True when `holds(tid)` is true for every listed thread of `pid`, and
+// True when `predicate(tid)` is true for every listed thread of `pid`, and
 // when the process is gone.
 template <typename Predicate>
-bool holds_for_every_task(int pid, Predicate holds) {
+bool every_task_satisfies(int pid, Predicate predicate) {
   std::vector<int> tids;
   try {
     tids = read_tids(pid);
   } catch (const Error&) {
     return true;
   }
-  return std::all_of(tids.begin(), tids.end(), holds);
+  return std::all_of(tids.begin(), tids.end(), predicate);
 }
 
 }  // namespace
 
 bool only_zombies_left(int pid) {
-  return holds_for_every_task(pid, [pid](int tid) {
+  return every_task_satisfies(pid, [pid](int tid) {
     auto stat = try_read_task_stat(pid, tid);
     return !stat || stat->state == 'Z' || stat->state == 'X';
   });
@@ -262,7 +262,7 @@ bool is_task_ending(int pid, int tid) {
 }
 
 bool is_ending(int pid) {
-  return holds_for_every_task(pid, [pid](int tid) { return is_task_ending(pid, tid); });
+  return every_task_satisfies(pid, [pid](int tid) { return is_task_ending(pid, tid); });
 }
 
 int find_memory_tid(int pid) {

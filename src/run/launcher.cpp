@@ -57,7 +57,7 @@ LaunchResult Session::run(const SessionSignals& signals) {
       listener_open_ = false;  // no process uses the filter any more (Linux 5.8)
     }
   }
-  // The helper below answers only notifications it receives itself.
+  // The background helper replies only to notifications that it receives itself.
   for (const HeldCall& call : queued_) listener_.let_continue(call.id);
   queued_.clear();
   release_deferred(true);

@@ -37,10 +37,10 @@
 //                        child and join 64 threads. Exit 0 when each behaved as untraced
 //   own-group            move to a process group of its own, print "waiting", then wait
 //                        for a signal with its default action
-//   child-leak-segv      fork a child that exits 0 with a leaked parked thread, then
-//                        fault (SIGSEGV) 200 ms later without waiting for it
-//   vfork-leak           exit 0 while a thread waits in vfork (state D, never stops for
-//                        ptrace); the vfork child is killed when that thread dies
+//   child-leak-segv      fork a child that exits 0 with a leaked parked thread. Then,
+//                        200 ms later and without waiting for it, fault (SIGSEGV)
+//   vfork-leak           exit 0 while a thread waits in vfork (state D, so it never
+//                        stops for ptrace). The vfork child is killed when that thread dies
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
